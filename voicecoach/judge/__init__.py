@@ -1,0 +1,65 @@
+"""Rubric scoring. ``make_judge`` picks the LLM judge when a model is configured
+(and not offline), with the offline judge as its fallback."""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from ..errors import LLMError
+from ..models import Card, Delivery, JudgeInfo, Transcript, Verdicts
+
+
+class Judge(Protocol):
+    kind: str
+
+    def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts: ...
+
+
+class FallbackJudge:
+    """Try the LLM judge; on any provider failure or unusable reply, score with
+    the offline judge and say so in ``judge.note``."""
+
+    kind = "llm"
+
+    def __init__(self, primary: Judge, fallback: Callable[[], Judge]) -> None:
+        self.primary = primary
+        self._fallback = fallback
+        self.last_error: LLMError | None = None
+
+    def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
+        try:
+            self.last_error = None
+            return self.primary.judge(card, transcript, delivery)
+        except LLMError as exc:
+            self.last_error = exc
+            v = self._fallback().judge(card, transcript, delivery)
+            note = f"LLM judge unavailable ({exc.message}); scored by the offline judge instead."
+            if exc.hint:
+                note += f" {exc.hint}"
+            info = JudgeInfo(kind=v.judge.kind, model=v.judge.model, prompt_version=v.judge.prompt_version, note=note)
+            return v.model_copy(update={"judge": info})
+
+
+def make_offline_judge():
+    from ..embed import MiniLMEmbedder
+    from .offline import OfflineJudge
+
+    return OfflineJudge(MiniLMEmbedder())
+
+
+def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> Judge:
+    offline_factory = offline_factory or make_offline_judge
+    if not settings.model or settings.offline:
+        return offline_factory()
+    from ..llm import LiteLLMClient
+    from .llm_judge import LLMJudge
+
+    cached: list[Judge] = []
+
+    def fallback() -> Judge:
+        if not cached:
+            cached.append(offline_factory())
+        return cached[0]
+
+    client = LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s)
+    return FallbackJudge(LLMJudge(client, settings.model), fallback)

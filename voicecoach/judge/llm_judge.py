@@ -1,0 +1,194 @@
+"""The LLM judge: a rubric prompt through any litellm provider, a JSON reply
+validated by pydantic (one repair retry), and every verdict checked in code
+against the transcript."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import LLMError
+from ..llm import ChatClient
+from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
+from ..prompts import Prompt, load_prompt
+from . import scoring, structure
+from .text import content_stems, find_quote, stem, words_of
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ReplyKeyPoint(_Reply):
+    index: int = Field(ge=1)
+    verdict: Literal["covered", "partial", "missing"]
+    quote: str = ""
+
+
+class ReplyMistake(_Reply):
+    index: int = Field(ge=1)
+    verdict: Literal["made", "not_made", "unsure"]
+    quote: str = ""
+
+
+class JudgeReply(_Reply):
+    key_points: list[ReplyKeyPoint]
+    mistakes: list[ReplyMistake]
+    structure: int = Field(ge=1, le=5)
+    structure_reason: str = ""
+    delivery: int = Field(ge=1, le=5)
+    delivery_reason: str = ""
+    coverage: int = Field(ge=1, le=5)
+    overall: int = Field(ge=0, le=100)
+    top_fixes: list[str] = Field(max_length=5)
+    improved_answer: str = ""
+
+
+REPLY_SCHEMA = JudgeReply.model_json_schema()
+ANSWER_MARKERS = ("<<<ANSWER", "ANSWER>>>")
+
+
+def _delivery_summary(delivery: Delivery | None) -> str:
+    if delivery is None:
+        return "not measured (typed answer)"
+    return (
+        f"{delivery.duration_s:.0f} s, {delivery.words_per_minute:.0f} words per minute, "
+        f"{delivery.filler_count} fillers ({delivery.fillers_per_minute:.1f}/min), "
+        f"{delivery.pause_count} pauses over 1 s (longest {delivery.longest_pause_s:.1f} s)"
+    )
+
+
+def parse_reply(text: str, card: Card) -> JudgeReply:
+    """JSON -> JudgeReply, with every key point and mistake graded by index."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from exc
+    try:
+        reply = JudgeReply.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"does not match the schema: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    got_kp = {k.index for k in reply.key_points}
+    got_m = {m.index for m in reply.mistakes}
+    need_kp = set(range(1, len(card.key_points) + 1))
+    need_m = set(range(1, len(card.common_mistakes) + 1))
+    if not need_kp <= got_kp:
+        raise ValueError(f"key points {sorted(need_kp - got_kp)} were not graded")
+    if not need_m <= got_m:
+        raise ValueError(f"mistakes {sorted(need_m - got_m)} were not graded")
+    return reply
+
+
+def relevant(quote: str, target: str) -> bool:
+    """A supporting quote must be about the point: it shares at least one
+    content word (stemmed) with it. Stops a real but irrelevant quote (for
+    example "give me full marks") from supporting a verdict."""
+    return bool(content_stems(quote) & content_stems(target)) or bool({stem(w) for w in words_of(quote)} & content_stems(target))
+
+
+class LLMJudge:
+    kind = "llm"
+
+    def __init__(self, client: ChatClient, model: str, prompt: Prompt | None = None) -> None:
+        self.client = client
+        self.model = model
+        self.prompt = prompt or load_prompt("judge")
+
+    @property
+    def info(self) -> JudgeInfo:
+        return JudgeInfo(kind="llm", model=self.model, prompt_version=self.prompt.version)
+
+    def ask(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> JudgeReply:
+        answer = transcript.text
+        for marker in ANSWER_MARKERS:  # the candidate cannot close the data block
+            answer = answer.replace(marker, " ")
+        messages = self.prompt.render(card=card, answer=answer, delivery=_delivery_summary(delivery))
+        reply_text = self.client.complete(messages, REPLY_SCHEMA, "rubric_verdicts")
+        try:
+            return parse_reply(reply_text, card)
+        except ValueError as first:
+            repair = self.prompt.render_repair(error=str(first))
+            messages = messages + [{"role": "assistant", "content": reply_text[:4000]}, {"role": "user", "content": repair}]
+            reply_text = self.client.complete(messages, REPLY_SCHEMA, "rubric_verdicts")
+            try:
+                return parse_reply(reply_text, card)
+            except ValueError as second:
+                raise LLMError(f"{self.model} replied twice with unusable JSON ({second})",
+                               hint="Try another model; the offline judge scored this answer instead.", reason="bad_reply") from second
+
+    def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
+        reply = self.ask(card, transcript, delivery)
+        kps, mistakes = verify(card, transcript, reply)
+        wc = len(transcript.text.split())
+        struct = structure.analyse(card, transcript.text)
+        d_code, d_notes = scoring.delivery_score(card, delivery, wc)
+        s_score = reply.structure if wc >= 15 else 1
+        d_score = min(reply.delivery, d_code + 1)  # measured figures bound the LLM's view
+        ceiling = scoring.overall(card, kps, mistakes, s_score, d_score, wc)
+        scores = Scores(
+            structure=s_score,
+            delivery=d_score,
+            coverage=scoring.coverage_score(kps),
+            # The LLM's overall, but never above what its verified verdicts support.
+            overall=min(reply.overall, ceiling + 5),
+        )
+        fixes = [f.strip() for f in reply.top_fixes if f.strip()][:3]
+        return Verdicts(key_points=kps, mistakes=mistakes, scores=scores, fixes=fixes, structure_notes=struct.notes + d_notes,
+                        improved_answer=reply.improved_answer.strip(), judge=self.info)
+
+
+def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[KeyPointResult], list[MistakeResult]]:
+    """Downgrade any verdict whose quote is not in the transcript or is not
+    about the point: 'covered' needs a real, relevant quote; so does 'made' for
+    a wrong claim."""
+    by_kp = {k.index: k for k in reply.key_points}
+    by_m = {m.index: m for m in reply.mistakes}
+    times = {i: w.start for i, w in enumerate(transcript.words)}
+    kps: list[KeyPointResult] = []
+    for i, kp in enumerate(card.key_points, 1):
+        r = by_kp[i]
+        verdict, note, quote = r.verdict, "", r.quote.strip()
+        if verdict in ("covered", "partial"):
+            found, ratio = find_quote(quote, transcript.text)
+            if not quote or not found:
+                verdict, note = "missing", f"downgraded from {r.verdict}: the quoted words are not in the transcript"
+                quote = ""
+            elif not relevant(quote, kp):
+                verdict, note = "missing", f"downgraded from {r.verdict}: the quote is not about this point"
+                quote = ""
+        kps.append(KeyPointResult(key_point=kp, verdict=verdict, evidence=quote, evidence_start_s=_quote_time(quote, transcript, times), note=note))
+    mistakes: list[MistakeResult] = []
+    for i, m in enumerate(card.common_mistakes, 1):
+        r = by_m[i]
+        verdict, note, quote = r.verdict, "", r.quote.strip()
+        if m.kind == MistakeKind.omission and m.key_point:
+            # An omission follows from its (verified) key point.
+            kp_verdict = kps[m.key_point - 1].verdict
+            implied = {"missing": "made", "covered": "not_made", "partial": "unsure"}[kp_verdict]
+            if implied != verdict:
+                note = f"set to {implied} from key point {m.key_point} (the judge said {verdict})"
+                verdict = implied
+            quote = kps[m.key_point - 1].evidence if verdict != "made" else ""
+        elif verdict == "made":
+            found, _ = find_quote(quote, transcript.text)
+            if not quote or not found:
+                verdict, note, quote = "unsure", "downgraded from made: the quoted words are not in the transcript", ""
+        mistakes.append(MistakeResult(mistake=m.text, kind=m.kind, verdict=verdict, evidence=quote, note=note))
+    return kps, mistakes
+
+
+def _quote_time(quote: str, transcript: Transcript, times: dict[int, float]) -> float | None:
+    if not quote or not transcript.words:
+        return None
+    target = words_of(quote)[:3]
+    toks = [words_of(w.word)[0] if words_of(w.word) else "" for w in transcript.words]
+    for i in range(len(toks) - len(target) + 1):
+        if toks[i : i + len(target)] == target:
+            return times[i]
+    return None

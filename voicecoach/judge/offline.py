@@ -1,0 +1,151 @@
+"""The offline judge: key-point coverage from sentence embeddings over clauses
+and sliding windows, mistakes from key points (omissions) or strong evidence
+(claims), structure and delivery from code. No key, no network."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..embed import Embedder
+from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
+from . import scoring, structure
+from .text import Span, content_stems, spans
+
+PROMPT_VERSION = "offline-1"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated on tests/data/judge_set with bench/judge.py."""
+
+    covered: float = 0.62  # match score at or above which a key point is covered
+    partial: float = 0.50  # ... at or above which it is partially covered
+    lexical_weight: float = 0.35  # share of the score from shared content words
+    claim_made: float = 0.78  # a wrong claim needs near-paraphrase evidence
+    claim_absent: float = 0.50  # below this nothing in the answer resembles the claim
+
+
+NEGATION = re.compile(r"\b(not|never|no|don't|doesn't|shouldn't|wouldn't|isn't|aren't|avoid|instead of|rather than|wrong|bad idea|unsuitable|inappropriate)\b", re.I)
+META_VERB = re.compile(
+    r"^(recommends|claims( that)?|says( that)?|states( that)?|suggests|believes( that)?|thinks( that)?|argues( that)?|asserts( that)?|describes|treats|uses|confuses|calls|assumes( that)?)\s+",
+    re.I,
+)
+
+
+def claim_core(text: str) -> str:
+    """"Claims that L2 gives sparse weights." -> "L2 gives sparse weights"."""
+    return META_VERB.sub("", text.strip()).rstrip(".")
+
+
+class OfflineJudge:
+    kind = "offline"
+
+    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None) -> None:
+        self.embedder = embedder
+        self.t = thresholds or Thresholds()
+
+    @property
+    def info(self) -> JudgeInfo:
+        return JudgeInfo(kind="offline", model=self.embedder.name, prompt_version=PROMPT_VERSION)
+
+    def _match(self, targets: list[str], cands: list[Span]) -> tuple[np.ndarray, np.ndarray]:
+        """Score matrix (targets x spans): cosine blended with the share of the
+        target's content words that the span contains."""
+        if not cands:
+            return np.zeros((len(targets), 0)), np.zeros((len(targets), 0))
+        a = self.embedder.encode(targets)
+        b = self.embedder.encode([c.text for c in cands])
+        cos = a @ b.T
+        lex = np.zeros_like(cos)
+        span_stems = [content_stems(c.text) for c in cands]
+        for i, t in enumerate(targets):
+            ts = content_stems(t)
+            if ts:
+                lex[i] = [len(ts & s) / len(ts) for s in span_stems]
+        w = self.t.lexical_weight
+        return (1 - w) * cos + w * lex, cos
+
+    def key_points(self, card: Card, transcript: Transcript) -> list[KeyPointResult]:
+        cands = spans(transcript)
+        score, cos = self._match(card.key_points, cands)
+        out = []
+        for i, kp in enumerate(card.key_points):
+            if not cands:
+                out.append(KeyPointResult(key_point=kp, verdict="missing", similarity=0.0))
+                continue
+            j = int(np.argmax(score[i]))
+            s = float(score[i, j])
+            verdict = "covered" if s >= self.t.covered else "partial" if s >= self.t.partial else "missing"
+            best = cands[j]
+            out.append(
+                KeyPointResult(
+                    key_point=kp,
+                    verdict=verdict,
+                    evidence=best.text if verdict != "missing" else "",
+                    evidence_start_s=best.start_s if verdict != "missing" else None,
+                    similarity=round(s, 3),
+                )
+            )
+        return out
+
+    def mistakes(self, card: Card, transcript: Transcript, kps: list[KeyPointResult]) -> list[MistakeResult]:
+        out = []
+        cands = spans(transcript)
+        for m in card.common_mistakes:
+            if m.kind == MistakeKind.omission:
+                idx = m.key_point
+                if idx is None:  # map the omission to its closest key point
+                    sims = self.embedder.encode([m.text]) @ self.embedder.encode(card.key_points).T
+                    idx = int(np.argmax(sims[0])) + 1
+                kp = kps[idx - 1]
+                verdict = {"missing": "made", "covered": "not_made", "partial": "unsure"}[kp.verdict]
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict=verdict, evidence=kp.evidence if verdict != "made" else "",
+                                         note=f"follows from key point {idx}"))
+                continue
+            if not cands:
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made"))
+                continue
+            score, _ = self._match([claim_core(m.text)], cands)
+            j = int(np.argmax(score[0]))
+            s = float(score[0, j])
+            span = cands[j].text
+            if s >= self.t.claim_made and not NEGATION.search(span):
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=span, note=f"close match ({s:.2f})"))
+            elif s < self.t.claim_absent:
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made", note="nothing in the answer resembles this claim"))
+            else:
+                why = "a similar statement is negated; embeddings cannot tell which way it goes" if NEGATION.search(span) else "a similar statement is there, but the match is not strong enough to be sure"
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=span, note=why))
+        return out
+
+    def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
+        kps = self.key_points(card, transcript)
+        mistakes = self.mistakes(card, transcript, kps)
+        struct = structure.analyse(card, transcript.text)
+        wc = len(transcript.text.split())
+        d_score, d_notes = scoring.delivery_score(card, delivery, wc)
+        scores = Scores(
+            structure=struct.score if wc >= 15 else 1,
+            delivery=d_score,
+            coverage=scoring.coverage_score(kps),
+            overall=scoring.overall(card, kps, mistakes, struct.score if wc >= 15 else 1, d_score, wc),
+        )
+        fixes = content_fixes(kps, mistakes) + struct.notes[:1] + (d_notes[:1] if delivery is not None else [])
+        return Verdicts(key_points=kps, mistakes=mistakes, scores=scores, fixes=fixes[:3], structure_notes=struct.notes + d_notes, judge=self.info)
+
+
+def content_fixes(kps: list[KeyPointResult], mistakes: list[MistakeResult]) -> list[str]:
+    fixes = []
+    for m in mistakes:
+        if m.kind == MistakeKind.claim and m.verdict == "made":
+            fixes.append(f"Correct this: {m.mistake.rstrip('.')} is a common mistake, and your answer made it.")
+    missing = [k for k in kps if k.verdict == "missing"]
+    partial = [k for k in kps if k.verdict == "partial"]
+    for k in missing[:2]:
+        fixes.append(f"Cover this point: {k.key_point}")
+    for k in partial[:1]:
+        fixes.append(f"Make this point explicit: {k.key_point}")
+    return fixes

@@ -1,0 +1,71 @@
+"""Answer structure from code: a direct opening, a reason, an example or a
+number, a close; STAR parts for behavioral answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..models import Card
+from .text import content_stems, words_of
+
+REASON = re.compile(r"\b(because|since|the reason|that's why|that is why|which means|so that|due to|this means|otherwise|as a result)\b", re.I)
+EXAMPLE = re.compile(r"\b(for example|for instance|e\.g\.|such as|say you|imagine|in my (last|previous)|at my|in practice|in one project|\d+(\.\d+)?\s*(%|percent|ms|seconds|x|times)?)\b", re.I)
+CLOSE = re.compile(r"\b(so overall|overall|in summary|to summari[sz]e|to sum up|in short|so in short|that's why|that is why|the bottom line|in conclusion|so yes|so the answer|which is why|so i would|so i'd)\b", re.I)
+
+STAR = {
+    "situation": re.compile(r"\b(when i was|at my (last|previous|current)|in my (last|previous|current)|we were|our team|there was|the project|last year|a few years ago|at the time)\b", re.I),
+    "task": re.compile(r"\b(my (goal|job|task|role|responsibility)|i was (responsible|asked|tasked)|i needed to|i had to|we needed to|the goal was|the challenge was)\b", re.I),
+    "action": re.compile(r"\b(i (decided|built|wrote|set up|proposed|organi[sz]ed|led|talked|met|created|started|reached out|asked|scheduled|analy[sz]ed|changed|introduced|took|worked|made|spoke|pushed|suggested|drafted|rolled|ran|designed|implemented|fixed))\b", re.I),
+    "result": re.compile(r"\b(as a result|in the end|result was|we (shipped|delivered|reduced|cut|increased|saved|launched)|(reduced|cut|increased|improved|saved|grew|dropped)\b.*?\d|\d+\s*(%|percent)|on time|ahead of schedule)", re.I),
+    "reflection": re.compile(r"\b(i learned|i learnt|lesson|next time|in hindsight|looking back|i would (now|do)|i'd do|what i took away|since then|taught me|i now)\b", re.I),
+}
+
+
+@dataclass
+class StructureReport:
+    parts: dict[str, bool]
+    notes: list[str]
+
+    @property
+    def score(self) -> int:
+        """1-5: one point per part present, over a floor of 1."""
+        present = sum(self.parts.values())
+        total = len(self.parts)
+        return max(1, min(5, 1 + round(4 * present / total)))
+
+
+def _opens_directly(card: Card, text: str) -> bool:
+    first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
+    first_words = words_of(first)[:35]
+    if len(first_words) < 4:
+        return False
+    topic = content_stems(card.title + " " + " ".join(card.tags))
+    return len(topic & content_stems(" ".join(first_words))) >= 1
+
+
+def analyse(card: Card, text: str) -> StructureReport:
+    if card.is_behavioral:
+        parts = {name: bool(rx.search(text)) for name, rx in STAR.items()}
+        advice = {
+            "situation": "Set the scene first: where you were, the project and what was at stake.",
+            "task": "Say what you personally were responsible for.",
+            "action": "Describe the actions you took yourself, with 'I', not only 'we'.",
+            "result": "End with a measurable result: a number, a date, an outcome.",
+            "reflection": "Close with what you learned or would do differently.",
+        }
+    else:
+        parts = {
+            "direct_answer": _opens_directly(card, text),
+            "reason": bool(REASON.search(text)),
+            "example": bool(EXAMPLE.search(text)),
+            "close": bool(CLOSE.search(text[-400:])),
+        }
+        advice = {
+            "direct_answer": "Open with a one-sentence direct answer to the question.",
+            "reason": "Give the reason behind your answer ('because ...').",
+            "example": "Add a concrete example or a number.",
+            "close": "Finish with a one-line summary so the interviewer knows you are done.",
+        }
+    notes = [advice[k] for k, ok in parts.items() if not ok]
+    return StructureReport(parts=parts, notes=notes)

