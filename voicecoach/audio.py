@@ -68,7 +68,7 @@ def play(samples: np.ndarray, rate: int, device=None) -> None:
     """Play and block until done; Ctrl-C stops the sound and propagates."""
     sd = _sd()
     try:
-        sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device))
+        sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device), latency="high")
         sd.wait()
     except KeyboardInterrupt:
         sd.stop()

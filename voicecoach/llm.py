@@ -109,7 +109,7 @@ def map_exception(exc: Exception, model: str) -> LLMError:
         return LLMError(f"{model} did not answer in time", hint="Try again, raise VOICECOACH_LLM_TIMEOUT, or use the offline judge.", reason="timeout")
     if name == "RateLimitError" or status == 429:
         return LLMError(f"{model} is rate-limiting requests", hint="Wait a minute and rescore, or use the offline judge.", reason="rate_limit")
-    if name == "APIConnectionError" and ("connect" in low or "refused" in low or "resolve" in low or "network" in low) or "connection refused" in low or "connecterror" in low:
+    if name == "APIConnectionError" and ("connect" in low or "refused" in low or "resolve" in low or "network" in low) or "connection refused" in low or "connecterror" in low or "connection error" in low:
         return LLMError(f"cannot reach the server for {model}", hint="Check the network or --api-base, and that the server is running.", reason="connection")
     if name in ("NotFoundError",) or status == 404:
         return LLMError(f"model {model!r} was not found by the provider", hint="Check the model name (litellm's 'provider/model' form).", reason="not_found")

@@ -70,16 +70,18 @@ class Pyttsx3Synthesizer:
             out = Path(tmp) / "speech.wav"
             self._done.clear()
             try:
-                with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+                # pyttsx3 prints "Audio saved to ..." (on stdout, which --json keeps for JSON)
+                with contextlib.redirect_stdout(io.StringIO()):
                     self._engine.save_to_file(text, str(out))
                     self._engine.runAndWait()
+                    # pyttsx3 issue 219: runAndWait can return before the file is complete.
+                    self._done.wait(timeout=30)
+                    deadline = time.monotonic() + 5
+                    while (not out.exists() or out.stat().st_size <= 44) and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    time.sleep(0.02)
             except Exception as exc:
                 raise SpeechSynthesisError(f"speech synthesis failed: {exc}") from exc
-            # pyttsx3 issue 219: runAndWait can return before the file is complete.
-            self._done.wait(timeout=30)
-            deadline = time.monotonic() + 5
-            while (not out.exists() or out.stat().st_size <= 44) and time.monotonic() < deadline:
-                time.sleep(0.01)
             if not out.exists():
                 raise SpeechSynthesisError("the speech engine produced no audio", hint="Check that espeak-ng works: espeak-ng 'hello'.")
             data, rate = sf.read(str(out), dtype="float32", always_2d=True)

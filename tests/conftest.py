@@ -1,0 +1,180 @@
+"""Shared fixtures: an isolated VOICECOACH_HOME, real models loaded once,
+virtual audio devices (a daemonless ALSA file device and a real-time
+PulseAudio with null sinks), and helpers to make speech and run the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+VOICECOACH = str(VENV_BIN / "voicecoach")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def need(tool: str) -> None:
+    """A missing system tool fails the test in CI (the set-up must install it)
+    and skips it on a developer machine."""
+    if shutil.which(tool) is None:
+        (pytest.fail if IN_CI else pytest.skip)(f"{tool} is not installed (install.sh --dev installs it)")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("VOICECOACH_HOME", str(home))
+    for var in ("VOICECOACH_MODEL", "VOICECOACH_API_BASE", "VOICECOACH_OFFLINE", "VOICECOACH_STT", "VOICECOACH_SPEAK"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+# ------------------------------------------------------------------ real models
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    from voicecoach.stt import FasterWhisperTranscriber
+
+    return FasterWhisperTranscriber("tiny.en", beam_size=5)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from voicecoach.embed import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def offline_judge(embedder):
+    from voicecoach.judge.offline import OfflineJudge
+
+    return OfflineJudge(embedder)
+
+
+@pytest.fixture(scope="session")
+def bank():
+    from voicecoach.questions import load_bank
+
+    return load_bank()
+
+
+# ----------------------------------------------------------------------- speech
+
+
+def espeak_wav(text: str, path: Path, rate_wpm: int = 160, voice: str = "en-us", lead_s: float = 0.0, tail_s: float = 0.0, sr: int = 16000) -> Path:
+    """Synthesize ``text`` with espeak-ng at a set rate, as 16 kHz mono WAV,
+    padded with silence."""
+    need("espeak-ng")
+    import soundfile as sf
+
+    from voicecoach.audiofile import resample
+
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate_wpm), "-w", str(raw), text], check=True, capture_output=True)
+    data, r = sf.read(str(raw), dtype="float32")
+    raw.unlink()
+    data = resample(data, r, sr)
+    data = np.concatenate([np.zeros(int(lead_s * sr), np.float32), data, np.zeros(int(tail_s * sr), np.float32)])
+    sf.write(str(path), data, sr, subtype="PCM_16")
+    return path
+
+
+def wer(ref: str, hyp: str) -> float:
+    import re
+
+    def norm(s: str) -> list[str]:
+        s = s.lower().replace("-", " ")
+        return re.findall(r"[a-z0-9']+", s)
+
+    r, h = norm(ref), norm(hyp)
+    d = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(h) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(h)] / max(1, len(r))
+
+
+# ---------------------------------------------------------------------- the CLI
+
+
+def run_cli(args: list[str], env: dict | None = None, timeout: float = 300, input: str | None = None) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([VOICECOACH, *args], capture_output=True, text=True, env=full_env, timeout=timeout, input=input)
+
+
+NO_AUDIO_ENV = {"PULSE_SERVER": "unix:/nonexistent/voicecoach-test", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}
+
+
+# --------------------------------------------------------------- virtual audio
+
+
+ALSA_FILE_CONF = """
+pcm.!default {{ type asym; playback.pcm "vc_play"; capture.pcm "vc_cap" }}
+pcm.vc_cap {{ type plug; slave {{ pcm {{ type file; slave.pcm "null"; file "/dev/null"; infile "{infile}"; format "raw" }}
+  format S16_LE; rate 16000; channels 1 }} }}
+pcm.vc_play {{ type plug; slave {{ pcm {{ type file; slave.pcm "null"; file "{outfile}"; format "raw" }}
+  format S16_LE; rate 16000; channels 1 }} }}
+"""
+
+
+@pytest.fixture
+def alsa_file_device(tmp_path):
+    """A daemonless ALSA device: capture reads ``mic.raw`` (s16le 16 kHz mono),
+    playback writes ``speaker.raw``. Returns (env, mic_raw_path, speaker_raw_path);
+    the env must be given to a *new* process (PortAudio reads it at start)."""
+    if not Path("/usr/share/alsa/alsa.conf").exists():
+        (pytest.fail if IN_CI else pytest.skip)("ALSA configuration missing (install libasound2)")
+    mic, spk = tmp_path / "mic.raw", tmp_path / "speaker.raw"
+    conf = tmp_path / "asound.conf"
+    conf.write_text(ALSA_FILE_CONF.format(infile=mic, outfile=spk))
+    env = {"ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{conf}", "PULSE_SERVER": "unix:/nonexistent/voicecoach-test"}
+    return env, mic, spk
+
+
+def wav_to_raw(wav: Path, raw: Path, pad_tail_s: float = 0.0) -> None:
+    import soundfile as sf
+
+    data, sr = sf.read(str(wav), dtype="int16")
+    assert sr == 16000
+    data = np.concatenate([data, np.zeros(int(pad_tail_s * sr), np.int16)])
+    data.astype("<i2").tofile(raw)
+
+
+VIRTUAL_PA = ROOT / "tests" / "virtual.pa"
+
+
+@pytest.fixture(scope="session")
+def pulse(tmp_path_factory):
+    """A private PulseAudio daemon: sink 'speaker' (the default output) and a
+    'mic' source fed by sink 'micfeed'. Yields the env for clients."""
+    need("pulseaudio")
+    need("paplay")
+    rt = tmp_path_factory.mktemp("pulse-rt")
+    os.chmod(rt, 0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(rt), HOME=str(rt))
+    env.pop("PULSE_SERVER", None)
+    env.pop("ALSA_CONFIG_PATH", None)
+    subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", f"--file={VIRTUAL_PA}", "--use-pid-file=yes", "--log-target=stderr"],
+                   env=env, check=True, capture_output=True, timeout=30)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the virtual PulseAudio daemon did not start")
+    client_env = {"XDG_RUNTIME_DIR": str(rt), "PULSE_SERVER": f"unix:{rt}/pulse/native", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}
+    yield client_env
+    subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
