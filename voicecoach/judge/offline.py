@@ -26,6 +26,7 @@ class Thresholds:
     lexical_weight: float = 0.35  # share of the score from shared content words
     claim_made: float = 0.78  # a wrong claim needs near-paraphrase evidence
     claim_absent: float = 0.50  # below this nothing in the answer resembles the claim
+    anchor_weight: float = 0.95  # matches to the sample answer's phrasing count slightly less
 
 
 NEGATION = re.compile(r"\b(not|never|no|don't|doesn't|shouldn't|wouldn't|isn't|aren't|avoid|instead of|rather than|wrong|bad idea|unsuitable|inappropriate)\b", re.I)
@@ -68,9 +69,23 @@ class OfflineJudge:
         w = self.t.lexical_weight
         return (1 - w) * cos + w * lex, cos
 
+    def anchors(self, card: Card) -> list[str]:
+        """For each key point, the sample answer's sentence that says it: a
+        second, spoken-style phrasing to match against."""
+        sentences = [x.strip() for x in re.split(r"(?<=[.?!])\s+", card.sample_answer) if len(x.split()) >= 4]
+        if not sentences:
+            return list(card.key_points)
+        fake = [Span(x, 0, 0, None) for x in sentences]
+        score, _ = self._match(card.key_points, fake)
+        return [sentences[int(np.argmax(score[i]))] for i in range(len(card.key_points))]
+
     def key_points(self, card: Card, transcript: Transcript) -> list[KeyPointResult]:
         cands = spans(transcript)
-        score, cos = self._match(card.key_points, cands)
+        score, _ = self._match(card.key_points, cands)
+        if cands and self.t.anchor_weight > 0:
+            anchor_score, _ = self._match(self.anchors(card), cands)
+            score = np.maximum(score, self.t.anchor_weight * anchor_score)
+        star = structure.star_evidence(card, transcript.text) if card.is_behavioral else {}
         out = []
         for i, kp in enumerate(card.key_points):
             if not cands:
@@ -80,12 +95,19 @@ class OfflineJudge:
             s = float(score[i, j])
             verdict = "covered" if s >= self.t.covered else "partial" if s >= self.t.partial else "missing"
             best = cands[j]
+            evidence, start = best.text, best.start_s
+            hit = star.get(structure.star_part(kp)) if star else None
+            if hit and verdict != "covered":
+                # The STAR part this point asks for is plainly there.
+                verdict = "covered" if s >= self.t.partial * 0.8 else "partial"
+                evidence = hit
+                start = _time_of(hit, transcript)
             out.append(
                 KeyPointResult(
                     key_point=kp,
                     verdict=verdict,
-                    evidence=best.text if verdict != "missing" else "",
-                    evidence_start_s=best.start_s if verdict != "missing" else None,
+                    evidence=evidence if verdict != "missing" else "",
+                    evidence_start_s=start if verdict != "missing" else None,
                     similarity=round(s, 3),
                 )
             )
@@ -149,3 +171,16 @@ def content_fixes(kps: list[KeyPointResult], mistakes: list[MistakeResult]) -> l
     for k in partial[:1]:
         fixes.append(f"Make this point explicit: {k.key_point}")
     return fixes
+
+
+def _time_of(quote: str, transcript: Transcript) -> float | None:
+    from .text import words_of
+
+    if not transcript.words:
+        return None
+    target = words_of(quote)[:3]
+    toks = [(words_of(w.word) or [""])[0] for w in transcript.words]
+    for i in range(len(toks) - len(target) + 1):
+        if toks[i : i + len(target)] == target:
+            return transcript.words[i].start
+    return None

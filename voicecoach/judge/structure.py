@@ -69,3 +69,32 @@ def analyse(card: Card, text: str) -> StructureReport:
         }
     notes = [advice[k] for k, ok in parts.items() if not ok]
     return StructureReport(parts=parts, notes=notes)
+
+
+STAR_OF_POINT = [
+    ("reflection", re.compile(r"\b(learn|reflect|differently|afterwards|lesson|takeaway|hindsight|next time)", re.I)),
+    ("result", re.compile(r"\b(result|outcome|measurable|metric|number|resolved|impact|effect|delivered|shipped)", re.I)),
+    ("task", re.compile(r"\b(goal|responsib|role|task|owned|ownership|accountab)", re.I)),
+    ("situation", re.compile(r"\b(situation|context|specific|real (event|example)|stakes|background|describes a)", re.I)),
+    ("action", re.compile(r"\b(action|personally|steps|conversation|started|took|'i'|how they)", re.I)),
+]
+
+
+def star_part(key_point: str) -> str | None:
+    """Which STAR part a behavioral key point asks for, from its wording."""
+    for part, rx in STAR_OF_POINT:
+        if rx.search(key_point):
+            return part
+    return None
+
+
+def star_evidence(card: Card, text: str) -> dict[str, str]:
+    """For each STAR part found in the answer, the sentence that shows it."""
+    out: dict[str, str] = {}
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+    for part, rx in STAR.items():
+        for sentence in sentences:
+            if rx.search(sentence):
+                out[part] = sentence
+                break
+    return out

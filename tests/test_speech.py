@@ -1,0 +1,161 @@
+"""Real models on real audio: Whisper on human speech (asterisk prompts, with
+their reference texts) within a WER bound, pyttsx3's output transcribed back,
+Silero VAD on speech with known silences, and answer files in several formats."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.conftest import IN_CI, espeak_wav, wer
+from voicecoach.audiofile import SAMPLE_RATE, WavWriter, read_audio, write_wav
+from voicecoach.errors import AudioFileError
+
+pytestmark = pytest.mark.slow
+
+ASTERISK_DIR = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+ASTERISK_TEXT = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+
+
+def asterisk_clips(n: int) -> list[tuple[Path, str]]:
+    """The n longest prompts that have plain reference text."""
+    if not ASTERISK_TEXT.exists() or not ASTERISK_DIR.exists():
+        (pytest.fail if IN_CI else pytest.skip)("asterisk-core-sounds-en(-wav) not installed")
+    refs = {}
+    for line in gzip.open(ASTERISK_TEXT, "rt", encoding="utf-8", errors="replace"):
+        m = re.match(r"^([\w-]+): (.+)$", line.strip())
+        if m and "[" not in m.group(2):
+            refs[m.group(1)] = m.group(2)
+    clips = [(ASTERISK_DIR / f"{k}.wav", v) for k, v in refs.items() if (ASTERISK_DIR / f"{k}.wav").exists()]
+    clips.sort(key=lambda c: -c[0].stat().st_size)
+    return clips[:n]
+
+
+def test_whisper_on_human_speech_within_wer_bound(whisper):
+    clips = asterisk_clips(12)
+    refs, hyps = [], []
+    for path, ref in clips:
+        t = whisper.transcribe(read_audio(path))
+        refs.append(ref)
+        hyps.append(t.text)
+        assert t.words, path
+        starts = [w.start for w in t.words]
+        assert starts == sorted(starts) and all(w.end >= w.start for w in t.words)
+    total = wer(" ".join(refs), " ".join(hyps))
+    assert total < 0.12, f"WER {total:.3f}"
+
+
+def test_word_timings_follow_the_audio(whisper):
+    path, ref = asterisk_clips(1)[0]
+    speech = read_audio(path)
+    audio = np.concatenate([np.zeros(2 * SAMPLE_RATE, np.float32), speech])
+    t = whisper.transcribe(audio)
+    assert wer(ref, t.text) < 0.2
+    assert 1.5 <= t.words[0].start <= 2.6  # the 2 s of leading silence is seen
+    assert abs(t.words[-1].end - len(audio) / SAMPLE_RATE) < 1.5
+
+
+def test_tts_output_is_intelligible(whisper):
+    from voicecoach.tts import Pyttsx3Synthesizer
+
+    synth = Pyttsx3Synthesizer(voice="gmw/en-us", rate=150)
+    text = "Tell me about a time you had to meet a tight deadline, and what you did to deliver on time."
+    samples, rate = synth.synthesize(text)
+    assert rate == 22050 and samples.dtype == np.float32
+    assert 3.0 < len(samples) / rate < 12.0
+    assert np.abs(samples).max() > 0.05
+    from voicecoach.audiofile import resample
+
+    heard = whisper.transcribe(resample(samples, rate)).text
+    assert wer(text, heard) < 0.35, heard
+    # a second utterance from the same engine works too (pyttsx3 loop reuse)
+    samples2, _ = synth.synthesize("Second question.")
+    assert len(samples2) > 0.5 * rate
+
+
+def test_tts_unknown_voice_is_a_clear_error():
+    from voicecoach.errors import SpeechSynthesisError
+    from voicecoach.tts import Pyttsx3Synthesizer
+
+    with pytest.raises(SpeechSynthesisError, match="unknown voice"):
+        Pyttsx3Synthesizer(voice="no/such-voice")
+
+
+def test_silero_endpointer_finds_segments_and_end(tmp_path):
+    from voicecoach.vad import Endpointer, SileroVAD
+
+    a = read_audio(espeak_wav("First part of my answer.", tmp_path / "a.wav"))
+    b = read_audio(espeak_wav("And here is the second part.", tmp_path / "b.wav"))
+    gap = np.zeros(int(1.5 * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), a, gap, b, np.zeros(4 * SAMPLE_RATE, np.float32)])
+    ep = Endpointer(SileroVAD(), end_silence_s=2.5)
+    ended_at = None
+    for i in range(0, len(audio), 1024):
+        if ep.feed(audio[i : i + 1024]):
+            ended_at = (i + 1024) / SAMPLE_RATE
+            break
+    speech_end = (SAMPLE_RATE + len(a) + len(gap) + len(b)) / SAMPLE_RATE
+    assert ended_at is not None
+    assert speech_end + 2.0 <= ended_at <= speech_end + 3.5  # the 1.5 s pause did not end it
+    assert len(ep.segments) >= 2
+    assert abs(ep.first_speech - 1.0) < 0.4
+
+
+def test_silero_ignores_silence_and_noise():
+    from voicecoach.vad import Endpointer, SileroVAD
+
+    rng = np.random.default_rng(0)
+    noise = (0.003 * rng.standard_normal(8 * SAMPLE_RATE)).astype(np.float32)
+    ep = Endpointer(SileroVAD(), end_silence_s=2.5)
+    assert not ep.feed(noise)
+    assert not ep.heard_speech
+
+
+@pytest.mark.parametrize("fmt, subtype", [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III"), ("OGG", "VORBIS")])
+def test_answer_files_in_several_formats(tmp_path, whisper, fmt, subtype):
+    text = "Regularization reduces overfitting."
+    src = read_audio(espeak_wav(text, tmp_path / "src.wav"))
+    path = tmp_path / f"answer.{fmt.lower()}"
+    # 44.1 kHz stereo, to exercise resampling and down-mixing
+    from voicecoach.audiofile import resample
+
+    stereo = np.stack([resample(src, 16000, 44100)] * 2, axis=1)
+    sf.write(str(path), stereo, 44100, format=fmt, subtype=subtype)
+    audio = read_audio(path)
+    assert abs(len(audio) / SAMPLE_RATE - len(src) / SAMPLE_RATE) < 0.2
+    assert wer(text, whisper.transcribe(audio).text) < 0.5
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [(b"", "empty"), (b"this is not audio at all, just text" * 20, "not a readable audio file"), (None, "not found")],
+)
+def test_bad_answer_files(tmp_path, content, match):
+    path = tmp_path / "answer.wav"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(AudioFileError, match=match):
+        read_audio(path)
+
+
+def test_truncated_wav_still_reads_what_is_there(tmp_path):
+    path = write_wav(tmp_path / "a.wav", np.zeros(SAMPLE_RATE * 2, np.float32) + 0.1)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    audio = read_audio(path)
+    assert 0.5 < len(audio) / SAMPLE_RATE < 1.5
+
+
+def test_wav_writer_header_is_valid_while_recording(tmp_path):
+    w = WavWriter(tmp_path / "live.wav", sync_every=1)
+    w.write(np.full(SAMPLE_RATE, 0.2, np.float32))
+    # the file is readable before close, as after a crash
+    info = sf.info(str(tmp_path / "live.wav"))
+    assert info.frames == SAMPLE_RATE and info.samplerate == SAMPLE_RATE
+    w.close()
+    assert (tmp_path / "live.wav").stat().st_mode & 0o077 == 0
