@@ -124,7 +124,7 @@ ALSA_FILE_CONF = """
 pcm.!default {{ type asym; playback.pcm "vc_play"; capture.pcm "vc_cap" }}
 pcm.vc_cap {{ type plug; slave {{ pcm {{ type file; slave.pcm "null"; file "/dev/null"; infile "{infile}"; format "raw" }}
   format S16_LE; rate 16000; channels 1 }} }}
-pcm.vc_play {{ type plug; slave {{ pcm {{ type file; slave.pcm "null"; file "{outfile}"; format "raw" }}
+pcm.vc_play {{ type plug; slave {{ pcm {{ type file; slave.pcm "null"; file "|cat >> {outfile}"; format "raw" }}
   format S16_LE; rate 16000; channels 1 }} }}
 """
 

@@ -122,14 +122,14 @@ def record(
     def callback(indata, frames, time_info, status):  # runs on PortAudio's thread
         if status.input_overflow:
             status_errors.append("overflow")
-        q.put(indata[:, 0].copy())
+        q.put(indata[:, 0].astype(np.float32) / 32768.0)
 
     writer = WavWriter(path, SAMPLE_RATE)
     reason = "time_limit"
     last_audio = time.monotonic()
     try:
         try:
-            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=1024,
+            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16", blocksize=0, latency="high",
                                     device=_device(device), callback=callback)
         except (sd.PortAudioError, ValueError) as exc:
             raise AudioDeviceError(f"cannot open the microphone: {exc}", hint=NO_DEVICE_HINT) from exc
@@ -169,9 +169,6 @@ def record(
                     if why:
                         reason = why
                         break
-            # drain what PortAudio already delivered
-            while not q.empty():
-                writer.write(q.get_nowait())
     except KeyboardInterrupt as exc:
         writer.close()
         exc.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="interrupted")

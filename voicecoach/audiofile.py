@@ -92,7 +92,8 @@ class WavWriter:
         ) + b"data" + struct.pack("<I", data_bytes)
 
     def write(self, samples: np.ndarray) -> None:
-        pcm = (np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0) * 32767).astype("<i2")
+        scaled = np.round(np.asarray(samples, dtype=np.float64).reshape(-1) * 32768.0)
+        pcm = np.clip(scaled, -32768, 32767).astype("<i2")  # exact for audio that came in as int16
         self._f.write(pcm.tobytes())
         self.frames += len(pcm)
         self._writes += 1

@@ -17,7 +17,7 @@ from .errors import Interrupted, UsageError, VoicecoachError
 def _err_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def handle_errors(fn):

@@ -47,7 +47,7 @@ class Settings(BaseModel):
     # Seconds before any speech at which we give up ("I didn't hear anything").
     no_speech_timeout_s: float = 15.0
     # Interviewer voice: a pyttsx3 voice id (espeak-ng), speaking rate (wpm), volume.
-    voice: str = "gmw/en-us"
+    voice: str = "gmw/en"
     tts_rate: int = 165
     tts_volume: float = Field(default=1.0, ge=0.0, le=1.0)
     # Speak the question and feedback aloud.

@@ -24,7 +24,7 @@ from .store import Store
 T = TypeVar("T")
 
 CLOSING_PHRASES = re.compile(
-    r"\b(that'?s my answer|that is my answer|that'?s all|that is all|end of (my )?answer|i'?m done|i am done|that'?s it from me)[.!]?\s*$",
+    r"\b(my (final )?answer|end of (my )?answer|i'?m done|i am done|that'?s all|that is all|that'?s it( from me)?)[.!]?\s*$",
     re.I,
 )
 
@@ -84,12 +84,18 @@ class AnswerInput:
 
 
 def strip_closing_phrase(t: Transcript) -> Transcript:
+    """Drop a closing phrase ("...that's my answer.") from the end, with the
+    short clause it sits in."""
     m = CLOSING_PHRASES.search(t.text)
     if not m:
         return t
-    text = t.text[: m.start()].rstrip(" ,")
-    n_drop = len(m.group(0).split())
-    words = t.words[:-n_drop] if t.words and len(t.words) >= n_drop else t.words
+    head = t.text[: m.start()]
+    cut = max(head.rfind("."), head.rfind("?"), head.rfind("!"), head.rfind(","))
+    if cut >= 0 and len(head[cut + 1 :].split()) <= 4:
+        head = head[: cut + 1]
+    text = head.rstrip(" ,")
+    n_drop = len(t.text.split()) - len(text.split())
+    words = t.words[: len(t.words) - n_drop] if t.words and len(t.words) >= n_drop else t.words
     return t.model_copy(update={"text": text, "words": words})
 
 
