@@ -1,0 +1,182 @@
+"""The interview loop with fake engines (orchestration only), the store, and
+delivery metrics on hand-made word timings."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+
+import numpy as np
+import pytest
+
+from voicecoach import delivery
+from voicecoach.config import load_settings
+from voicecoach.embed import HashEmbedder
+from voicecoach.errors import Interrupted, NoSpeechError
+from voicecoach.judge.offline import OfflineJudge
+from voicecoach.models import Recording, Transcript, Word
+from voicecoach.session import AnswerInput, Coach, Engines, Lazy, strip_closing_phrase
+from voicecoach.store import Store
+from voicecoach.stt import FakeTranscriber
+from voicecoach.tts import FakeSynthesizer
+
+
+class RecordingUI:
+    def __init__(self):
+        self.events = []
+
+    def show_card(self, card):
+        self.events.append(("card", card.id))
+
+    def status(self, message):
+        self.events.append(("status", message))
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def listening(self):
+        self.events.append(("listening",))
+        yield lambda tick: None
+
+    def info(self, m):
+        self.events.append(("info", m))
+
+    def warn(self, m):
+        self.events.append(("warn", m))
+
+    def show_result(self, result, card):
+        self.events.append(("result", result.scores.overall))
+
+
+def make_coach(tmp_path, text="Cross entropy compares predicted probabilities with the labels.", record=None, speak=True):
+    settings = load_settings(home=tmp_path / "home", speak=speak)
+    synth = FakeSynthesizer()
+    played = []
+    engines = Engines(synthesizer=Lazy(lambda: synth), transcriber=Lazy(lambda: FakeTranscriber(text)), judge=Lazy(lambda: OfflineJudge(HashEmbedder())))
+    store = Store(settings.db_path, settings.audio_dir)
+    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r: played.append(len(s)), record=record)
+    return coach, synth, played
+
+
+def fake_record(seconds=20.0, reason="silence", raise_after=None):
+    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
+        from voicecoach.audiofile import WavWriter
+
+        w = WavWriter(path)
+        for i in range(int(seconds)):
+            chunk = np.full(16000, 0.1, np.float32)
+            w.write(chunk)
+            on_audio(chunk)
+            if raise_after is not None and i + 1 >= raise_after:
+                w.close()
+                exc = KeyboardInterrupt()
+                exc.partial_recording = Recording(path=str(path), sample_rate=16000, duration_s=w.duration_s, stop_reason="interrupted")
+                raise exc
+        w.close()
+        return Recording(path=str(path), sample_rate=16000, duration_s=w.duration_s, stop_reason=reason)
+
+    return record
+
+
+def test_microphone_attempt_speaks_records_scores_and_saves(tmp_path, bank, monkeypatch):
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    coach, synth, played = make_coach(tmp_path, record=fake_record(20))
+    card = bank.get("cross-entropy-vs-mse")
+    sid = coach.store.new_session("practice")
+    result = coach.attempt(card, AnswerInput(), sid)
+    assert synth.spoken[0] == card.title  # the question was spoken first
+    assert "out of 100" in synth.spoken[-1]  # then the feedback
+    assert len(played) >= 4  # question, two cues, feedback
+    assert result.answer_source == "microphone" and result.stop_reason == "silence"
+    assert result.delivery.duration_s == 20.0
+    assert [r.attempt_id for r in coach.store.results(result.attempt_id)] == [result.attempt_id]
+    assert coach.store.attempt(result.attempt_id)["status"] == "scored"
+
+
+def test_ctrl_c_while_recording_keeps_the_audio(tmp_path, bank, monkeypatch):
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    coach, _, _ = make_coach(tmp_path, record=fake_record(20, raise_after=7))
+    sid = coach.store.new_session("practice")
+    with pytest.raises(Interrupted) as info:
+        coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), sid)
+    assert "7 s recorded so far are saved" in info.value.message
+    [row] = coach.store.attempts()
+    assert row["status"] == "incomplete" and row["duration_s"] == 7.0
+    import soundfile as sf
+
+    assert sf.info(row["audio_path"]).duration == 7.0
+
+
+def test_no_speech_from_microphone(tmp_path, bank, monkeypatch):
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    coach, _, _ = make_coach(tmp_path, record=fake_record(15, reason="no_speech"))
+    with pytest.raises(NoSpeechError, match="didn't hear"):
+        coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
+    assert coach.store.attempts()[0]["status"] == "no_speech"
+
+
+def test_typed_answer_has_no_audio_and_no_delivery(tmp_path, bank):
+    coach, synth, played = make_coach(tmp_path, speak=False)
+    r = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text="Cross entropy is for classification."), coach.store.new_session("score"))
+    assert r.delivery is None and r.audio_path is None and synth.spoken == [] and played == []
+
+
+def test_closing_phrase_is_removed_with_its_words():
+    words = [Word(word=w, start=i * 0.4, end=i * 0.4 + 0.3) for i, w in enumerate("It is the standard loss. That's my answer.".split())]
+    t = strip_closing_phrase(Transcript(text="It is the standard loss. That's my answer.", words=words))
+    assert t.text == "It is the standard loss." and [w.word for w in t.words][-1] == "loss."
+
+
+def test_store_migrates_an_empty_database_and_reopens(tmp_path):
+    s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
+    assert s.schema_version() == 1
+    s.close()
+    s2 = Store(tmp_path / "db.sqlite", tmp_path / "audio")
+    assert s2.schema_version() == 1
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "attempts", "results"} <= tables
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path):
+    from voicecoach.errors import StoreError
+
+    (tmp_path / "db.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open the session database"):
+        Store(tmp_path / "db.sqlite", tmp_path / "audio")
+
+
+# ------------------------------------------------------------------- delivery
+
+
+def words_from(spec: list[tuple[str, float, float]]) -> list[Word]:
+    return [Word(word=w, start=s, end=e) for w, s, e in spec]
+
+
+def test_delivery_pace_pauses_and_fillers():
+    spec, t = [], 1.0
+    for i in range(60):  # 60 words at 2.5 words/s with one 3 s pause in the middle
+        spec.append((f"word{i}", t, t + 0.3))
+        t += 0.4 + (3.0 if i == 29 else 0.0)
+    spec[10] = ("um,", spec[10][1], spec[10][2])
+    d = delivery.measure(Transcript(text=" ".join(w for w, _, _ in spec), words=words_from(spec)), duration_s=t + 2)
+    assert d.word_count == 60
+    assert d.time_to_first_word_s == 1.0
+    assert d.pause_count == 1 and abs(d.longest_pause_s - 3.1) < 0.01 and d.pauses[0].before_word == "word30"
+    assert d.filler_count == 1 and d.fillers[0].word == "um"
+    span_min = (spec[-1][2] - spec[0][1]) / 60
+    assert abs(d.words_per_minute - 60 / span_min) < 0.5
+
+
+def test_context_fillers_count_only_when_set_off():
+    like_verb = words_from([("I", 0, 0.2), ("like", 0.25, 0.5), ("trees", 0.55, 0.8)])
+    assert delivery.find_fillers(like_verb) == []
+    like_filler = words_from([("it", 0, 0.2), ("was,", 0.25, 0.5), ("like,", 0.55, 0.8), ("big", 1.3, 1.5)])
+    assert [f.word for f in delivery.find_fillers(like_filler)] == ["like"]
+    so_start = words_from([("So,", 0, 0.2), ("the", 0.3, 0.4), ("answer", 0.45, 0.7)])
+    assert [f.word for f in delivery.find_fillers(so_start)] == ["so"]
+    you_know = words_from([("it's,", 0, 0.2), ("you", 0.6, 0.7), ("know,", 0.75, 0.9), ("fine", 1.4, 1.6)])
+    assert [f.word for f in delivery.find_fillers(you_know)] == ["you know"]
+
+
+def test_hedges_are_counted():
+    w = words_from([(x, i * 0.3, i * 0.3 + 0.2) for i, x in enumerate("I think it is maybe probably fine".split())])
+    assert delivery.find_hedges(w) == ["i think", "maybe", "probably"]
