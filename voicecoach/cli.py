@@ -305,6 +305,31 @@ def questions_validate(paths):
         sys.exit(3)
 
 
+@questions.command("import")
+@click.argument("page", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Folder for the card (default: your bank in VOICECOACH_HOME).")
+@handle_errors
+def questions_import(page, out_dir):
+    """Turn a question page (title, category, difficulty, the five sections) into a card file."""
+    from .importer import parse_page, write_card
+    from .questions import parse_card
+
+    if not page.exists():
+        raise UsageError(f"no such file: {page}")
+    try:
+        text = page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {page}: {exc}") from exc
+    imported = parse_page(text)
+    path = write_card(imported, out_dir or _settings().user_bank)
+    if imported.missing:
+        _err_console().print(f"[yellow]could not find: {', '.join(imported.missing)}[/yellow]")
+        click.echo(f"wrote an incomplete draft to {path}; fill in the missing fields, then rename it to .yaml")
+        sys.exit(3)
+    parse_card(path)  # the imported card must validate
+    click.echo(f"imported {imported.data['id']} -> {path}")
+
+
 # ------------------------------------------------------------------- utilities
 
 
