@@ -14,7 +14,7 @@ DEV=0
 APT_PKGS=(espeak-ng libportaudio2 libsndfile1)
 # Tests: a private PulseAudio with virtual devices, ALSA plugins, real human
 # speech with reference texts (asterisk prompts), sox.
-[[ $DEV == 1 ]] && APT_PKGS+=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils asterisk-core-sounds-en-wav asterisk-core-sounds-en sox)
+[[ $DEV == 1 ]] && APT_PKGS+=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils asterisk-core-sounds-en-wav asterisk-core-sounds-en sox chromium)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -127,13 +127,34 @@ def test_closing_phrase_is_removed_with_its_words():
 
 
 def test_store_migrates_an_empty_database_and_reopens(tmp_path):
+    from voicecoach.store import MIGRATIONS
+
     s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
-    assert s.schema_version() == 1
+    assert s.schema_version() == len(MIGRATIONS) == 2
     s.close()
     s2 = Store(tmp_path / "db.sqlite", tmp_path / "audio")
-    assert s2.schema_version() == 1
+    assert s2.schema_version() == 2
     tables = {r[0] for r in sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sessions", "attempts", "results"} <= tables
+
+
+def test_store_migrates_a_version_1_database_keeping_data(tmp_path, bank):
+    from voicecoach.store import MIGRATIONS
+
+    db = sqlite3.connect(tmp_path / "db.sqlite")
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    card = bank.get("cross-entropy-vs-mse")
+    db.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2026-01-01T00:00:00+00:00', 'practice')")
+    db.execute("INSERT INTO attempts (id, session_id, card_id, card_json, created_at, status, answer_source) VALUES "
+               "('a1', 's1', ?, ?, '2026-01-01T00:00:01+00:00', 'incomplete', 'microphone')", (card.id, card.model_dump_json()))
+    db.commit()
+    db.close()
+    s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
+    assert s.schema_version() == 2
+    row = s.attempt("a1")
+    assert row["status"] == "incomplete" and row["parent_id"] is None
+    assert s.card_of("a1").id == card.id
+    assert s.find("a1") == ("attempt", "a1") and s.find("s1") == ("session", "s1")
 
 
 def test_corrupt_database_is_a_clear_error(tmp_path):

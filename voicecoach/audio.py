@@ -64,17 +64,33 @@ def check_devices(need_input: bool, need_output: bool, input_device=None, output
                                hint=NO_DEVICE_HINT + " Use --no-speak to skip spoken output. 'voicecoach devices' lists what is available.")
 
 
-def play(samples: np.ndarray, rate: int, device=None) -> None:
-    """Play and block until done; Ctrl-C stops the sound and propagates."""
+def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True) -> None:
+    """Play (by default until done); Ctrl-C stops the sound and propagates.
+    With ``blocking=False`` it returns at once: ``wait_playback()`` or
+    ``stop_playback()`` later."""
     sd = _sd()
     try:
         sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device), latency="high")
-        sd.wait()
+        if blocking:
+            sd.wait()
     except KeyboardInterrupt:
         sd.stop()
         raise
     except sd.PortAudioError as exc:
         raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker, or use --no-speak.") from exc
+
+
+def wait_playback() -> None:
+    sd = _sd()
+    try:
+        sd.wait()
+    except KeyboardInterrupt:
+        sd.stop()
+        raise
+
+
+def stop_playback() -> None:
+    _sd().stop()
 
 
 def tone(freq: float = 880.0, seconds: float = 0.15, rate: int = 22050) -> np.ndarray:

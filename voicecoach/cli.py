@@ -385,5 +385,7 @@ def doctor(model, api_base):
         sys.exit(1)
 
 
+from . import cli_history  # noqa: E402,F401  (registers the history commands)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

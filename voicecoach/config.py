@@ -55,6 +55,8 @@ class Settings(BaseModel):
     # sounddevice device names/indices; None means the system default.
     input_device: str | None = None
     output_device: str | None = None
+    # Write per-stage timings of each attempt here (used by bench/latency.py).
+    timings_file: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -86,6 +88,7 @@ ENV_KEYS = {
     "speak": "VOICECOACH_SPEAK",
     "input_device": "VOICECOACH_INPUT_DEVICE",
     "output_device": "VOICECOACH_OUTPUT_DEVICE",
+    "timings_file": "VOICECOACH_TIMINGS_FILE",
 }
 
 

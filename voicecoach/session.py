@@ -4,8 +4,10 @@ engines from factories)."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from .config import Settings
 from .errors import Interrupted, NoSpeechError, VoicecoachError
 from .models import AttemptResult, Card, Recording, Transcript
 from .store import Store
+from .streaming import StreamingTranscriber
 
 T = TypeVar("T")
 
@@ -108,15 +111,21 @@ class Coach:
     play: Callable[[np.ndarray, int], None] | None = None  # audio output
     record: Callable[..., Recording] | None = None  # microphone input
     stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # monotonic marks of the last attempt
+
+    def mark(self, name: str) -> None:
+        self.timings[name] = time.monotonic()
 
     # ------------------------------------------------------------------ speech
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, mark: str = "") -> None:
         if not (self.settings.speak and self.play):
             return
         from .tts import speakable
 
         samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
+        if mark:
+            self.mark(mark)
         self.play(samples, rate)
 
     def cue(self, freq: float) -> None:
@@ -127,25 +136,32 @@ class Coach:
 
     # -------------------------------------------------------------- the answer
 
-    def _record(self, card: Card, path: Path) -> tuple[Recording, np.ndarray]:
+    def _record(self, card: Card, path: Path) -> tuple[Recording, StreamingTranscriber]:
         from .vad import Endpointer, SileroVAD
 
         endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
-        phrase = PhraseWatcher(endpointer, self.engines.transcriber)
+        stream = StreamingTranscriber(self.engines.transcriber.get)
+        phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio)
         checks = [phrase.check, *self.stop_checks]
 
         def should_stop() -> str | None:
+            stream.poll(endpointer.segments)
             for c in checks:
                 why = c()
                 if why:
                     return why
             return None
 
-        with self.ui.listening() as on_tick:
-            rec = self.record(path, endpointer, limit_s=card.answer_limit_s, no_speech_timeout_s=self.settings.no_speech_timeout_s,
-                              device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=phrase.add)
-        phrase.close()
-        return rec, phrase.audio()
+        try:
+            with self.ui.listening() as on_tick:
+                rec = self.record(path, endpointer, limit_s=card.answer_limit_s, no_speech_timeout_s=self.settings.no_speech_timeout_s,
+                                  device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=stream.add)
+        except BaseException:
+            stream.close()
+            raise
+        finally:
+            phrase.close()
+        return rec, stream
 
     def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path) -> tuple[Transcript, Recording | None]:
         if given.text is not None:
@@ -161,7 +177,7 @@ class Coach:
             self.say(card.title)
             self.cue(880)
             try:
-                rec, audio = self._record(card, audio_path)
+                rec, stream = self._record(card, audio_path)
             except KeyboardInterrupt as exc:
                 partial = getattr(exc, "partial_recording", None)
                 secs = partial.duration_s if partial else 0.0
@@ -173,12 +189,21 @@ class Coach:
                 if partial:
                     self.store.mark(attempt_id, "incomplete", partial.duration_s)
                 raise
+            self.mark("recording_ended")
             self.cue(660)
             if rec.stop_reason == "no_speech":
+                stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)
                 raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level ('voicecoach devices'), then try again; or answer with --text.")
-        with self.ui.status("Transcribing your answer..."):
-            transcript = self.engines.transcriber.get().transcribe(audio)
+        if given.file:
+            with self.ui.status("Transcribing your answer..."):
+                transcript = self.engines.transcriber.get().transcribe(audio)
+        else:
+            with self.ui.status("Transcribing the end of your answer..."):
+                # most of the answer was transcribed while it was spoken
+                transcript = stream.finish(rec.duration_s)
+                self.timings["chunks_early"] = stream.chunks_done_early
+        self.mark("transcribed")
         transcript = strip_closing_phrase(transcript)
         if not transcript.words:
             self.store.mark(attempt_id, "no_speech", rec.duration_s)
@@ -192,16 +217,36 @@ class Coach:
         self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
         attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source)
         transcript, rec = self.answer(card, given, attempt_id, audio_path)
+        result = self.score(card, transcript, rec, attempt_id, given.source)
+        if given.source == "microphone" or self.settings.speak:
+            try:
+                self.say(result.spoken_feedback, mark="speaking_started")
+            except KeyboardInterrupt:
+                pass  # the result is saved; skipping the spoken summary is fine
+        self._write_timings(result.attempt_id)
+        return result
+
+    def _write_timings(self, attempt_id: str | None) -> None:
+        if not self.settings.timings_file:
+            return
+        t0 = self.timings.get("recording_ended")
+        rel = {k: round(v - t0, 3) if t0 and k != "chunks_early" else v for k, v in self.timings.items()}
+        with open(self.settings.timings_file, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
+
+    def score(self, card: Card, transcript: Transcript, rec: Recording | None, attempt_id: str, source: str) -> AttemptResult:
+        """Delivery, judge, feedback; saved as a new result of the attempt."""
         delivery = delivery_mod.measure(transcript, rec.duration_s) if rec else None
         with self.ui.status("Scoring against the rubric..."):
             verdicts = self.engines.judge.get().judge(card, transcript, delivery)
+        self.mark("judged")
         fb = feedback_mod.build(verdicts, delivery)
         result = AttemptResult(
             attempt_id=attempt_id,
             card_id=card.id,
             card_title=card.title,
-            answer_source=given.source,
-            audio_path=str(audio_path) if rec else None,
+            answer_source=source,
+            audio_path=rec.path if rec else None,
             stop_reason=rec.stop_reason if rec else None,
             transcript=transcript,
             delivery=delivery,
@@ -216,34 +261,45 @@ class Coach:
         )
         self.store.save_result(result)
         self.ui.show_result(result, card)
-        if given.source == "microphone" or self.settings.speak:
-            try:
-                self.say(fb.spoken)
-            except KeyboardInterrupt:
-                pass  # the result is saved; skipping the spoken summary is fine
+        self.mark("written_feedback")
         return result
+
+    def rescore(self, attempt_id: str) -> AttemptResult:
+        """Score a saved attempt again (another model, a newer prompt), keeping
+        earlier results. An interrupted attempt is transcribed from its audio."""
+        row = self.store.attempt(attempt_id)
+        card = self.store.card_of(attempt_id)
+        previous = self.store.latest_result(attempt_id)
+        rec = None
+        if row["audio_path"] and Path(row["audio_path"]).exists():
+            audio = read_audio(row["audio_path"])
+            rec = Recording(path=row["audio_path"], sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3),
+                            stop_reason=previous.stop_reason if previous and previous.stop_reason else "interrupted")
+            if previous:
+                transcript = previous.transcript
+            else:
+                with self.ui.status("Transcribing the saved audio..."):
+                    transcript = strip_closing_phrase(self.engines.transcriber.get().transcribe(audio))
+                if not transcript.words:
+                    raise NoSpeechError(f"attempt {attempt_id} holds no speech")
+        elif previous:
+            transcript = previous.transcript
+        else:
+            raise NoSpeechError(f"attempt {attempt_id} has neither audio nor a transcript to score")
+        return self.score(card, transcript, rec, attempt_id, row["answer_source"])
 
 
 class PhraseWatcher:
     """Transcribes each segment the VAD closes, in the background, to notice a
     closing phrase ("that's my answer") and stop recording."""
 
-    def __init__(self, endpointer, transcriber: Lazy) -> None:
+    def __init__(self, endpointer, transcriber: Lazy, audio: Callable[[], np.ndarray]) -> None:
         self.endpointer = endpointer
         self.transcriber = transcriber
-        self._chunks: list[np.ndarray] = []
-        self._n = 0
+        self.audio = audio
         self._seen = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phrase")
         self._pending: Future | None = None
-        self.heard: str | None = None
-
-    def add(self, chunk: np.ndarray) -> None:
-        self._chunks.append(chunk)
-        self._n += len(chunk)
-
-    def audio(self) -> np.ndarray:
-        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.float32)
 
     def _tail_has_phrase(self, start_s: float, end_s: float) -> bool:
         a = self.audio()[int(max(0.0, start_s - 0.2) * SAMPLE_RATE) : int((end_s + 0.3) * SAMPLE_RATE)]
@@ -262,8 +318,10 @@ class PhraseWatcher:
         if len(segs) > self._seen and self._pending is None:
             self._seen = len(segs)
             start, end = segs[-1]
-            # a closing phrase is said last: look at the segment's final seconds
-            self._pending = self._pool.submit(self._tail_has_phrase, max(start, end - 4.0), end)
+            # A closing phrase comes after a pause, as a short utterance of its
+            # own; checking only short segments keeps the CPU for transcription.
+            if end - start <= 3.0:
+                self._pending = self._pool.submit(self._tail_has_phrase, start, end)
         return None
 
     def close(self) -> None:

@@ -55,6 +55,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX results_attempt ON results(attempt_id);
     """,
+    # 2: interview structure (follow-ups belong to a parent attempt), session end
+    """
+    ALTER TABLE attempts ADD COLUMN parent_id TEXT REFERENCES attempts(id) ON DELETE CASCADE;
+    ALTER TABLE attempts ADD COLUMN prompt_text TEXT;
+    ALTER TABLE sessions ADD COLUMN ended_at TEXT;
+    """,
 ]
 
 
@@ -160,6 +166,78 @@ class Store:
     def attempt(self, attempt_id: str) -> sqlite3.Row | None:
         return self._conn.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
 
+    def find(self, ref: str) -> tuple[str, str]:
+        """An attempt or session id, or a unique prefix of one -> (kind, id)."""
+        for kind, table in (("attempt", "attempts"), ("session", "sessions")):
+            rows = self._conn.execute(f"SELECT id FROM {table} WHERE id = ? OR id LIKE ?", (ref, ref + "%")).fetchall()
+            exact = [r[0] for r in rows if r[0] == ref]
+            if exact or len(rows) == 1:
+                return kind, (exact or [rows[0][0]])[0]
+            if len(rows) > 1:
+                raise StoreError(f"{ref!r} matches {len(rows)} {table}; give more of the id")
+        raise StoreError(f"no attempt or session {ref!r}", hint="'voicecoach history' lists them.")
+
+    def session_attempts(self, session_id: str) -> list[sqlite3.Row]:
+        return self._conn.execute("SELECT * FROM attempts WHERE session_id = ? ORDER BY created_at, rowid", (session_id,)).fetchall()
+
+    def sessions(self, limit: int = 100) -> list[sqlite3.Row]:
+        return self._conn.execute(
+            "SELECT s.*, COUNT(a.id) AS n FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def latest_result(self, attempt_id: str) -> AttemptResult | None:
+        row = self._conn.execute("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id DESC LIMIT 1", (attempt_id,)).fetchone()
+        return AttemptResult.model_validate(json.loads(row[0])) if row else None
+
+    def card_of(self, attempt_id: str) -> Card:
+        row = self.attempt(attempt_id)
+        if row is None:
+            raise StoreError(f"no attempt {attempt_id!r}")
+        return Card.model_validate_json(row["card_json"])
+
+    def end_session(self, session_id: str) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (_now(), session_id))
+
+    def delete(self, attempt_ids: list[str], session_ids: list[str] = ()) -> int:
+        """Delete attempts (and their audio) and sessions. Returns files removed."""
+        paths = []
+        with self._tx() as c:
+            for sid in session_ids:
+                attempt_ids = attempt_ids + [r[0] for r in c.execute("SELECT id FROM attempts WHERE session_id = ?", (sid,))]
+            for aid in attempt_ids:
+                row = c.execute("SELECT audio_path FROM attempts WHERE id = ?", (aid,)).fetchone()
+                if row and row[0]:
+                    paths.append(Path(row[0]))
+                c.execute("DELETE FROM results WHERE attempt_id = ?", (aid,))
+                c.execute("DELETE FROM attempts WHERE id = ? OR parent_id = ?", (aid, aid))
+            for sid in session_ids:
+                c.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+            # sessions left without attempts go too
+            c.execute("DELETE FROM sessions WHERE id NOT IN (SELECT DISTINCT session_id FROM attempts)")
+        removed = 0
+        for p in paths:
+            try:
+                p.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def export(self) -> dict:
+        out = {"schema_version": self.schema_version(), "sessions": []}
+        for s in self._conn.execute("SELECT * FROM sessions ORDER BY started_at, id").fetchall():
+            sess = dict(s)
+            sess["attempts"] = []
+            for a in self.session_attempts(s["id"]):
+                att = {k: a[k] for k in a.keys() if k != "card_json"}
+                att["card"] = json.loads(a["card_json"])
+                att["results"] = [r.model_dump(mode="json") for r in self.results(a["id"])]
+                sess["attempts"].append(att)
+            out["sessions"].append(sess)
+        return out
+
     def results(self, attempt_id: str) -> list[AttemptResult]:
         rows = self._conn.execute("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id", (attempt_id,)).fetchall()
         return [AttemptResult.model_validate(json.loads(r[0])) for r in rows]
@@ -173,5 +251,5 @@ class Store:
         if card_id:
             sql += "WHERE a.card_id = ? "
             args = (card_id,)
-        sql += "ORDER BY a.created_at DESC, a.id DESC LIMIT ?"
+        sql += "ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?"
         return self._conn.execute(sql, args + (limit,)).fetchall()
