@@ -39,6 +39,9 @@ def handle_errors(fn):
         except KeyboardInterrupt:
             _err_console().print("[yellow]interrupted[/yellow]")
             sys.exit(130)
+        except BrokenPipeError:  # e.g. piped into head
+            sys.stderr.close()
+            os._exit(0)
         except (click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # a bug: keep the details, show a clean message
@@ -166,19 +169,28 @@ def _emit_json(result) -> None:
 
 
 @main.command()
-@click.option("--question", "-q", "question_id", default=None, help="Question id from the bank.")
+@click.option("--question", "-q", "question_ids", multiple=True, help="Question id from the bank (repeatable).")
 @click.option("--card", "card_ref", default=None, help="Question id or path to a card file outside the bank.")
 @click.option("--category", default=None, help="Pick from this category.")
 @click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None)
 @click.option("--count", "-n", default=1, show_default=True, type=click.IntRange(1, 50), help="Number of questions in this interview.")
 @click.option("--text", default=None, help="Type the answer instead of speaking it.")
 @click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="Answer from an audio file (WAV, FLAC, MP3, OGG).")
+@click.option("--type", "typed", is_flag=True, help="Text mode: the whole interview typed in the terminal.")
+@click.option("--interview", is_flag=True, help="Interview flow (introduction, follow-ups, closing) even for one question.")
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (interview default 1; tough 2).")
+@click.option("--think", "think_s", type=click.FloatRange(0, 120), default=0, help="Thinking time (s) before each answer; Enter starts early.")
+@click.option("--time-limit", type=click.IntRange(10, 1800), default=None, help="Seconds per answer (default: the card's).")
+@click.option("--voice", default=None, help="Interviewer voice (an espeak-ng voice id, see 'voicecoach voices').")
+@click.option("--rate", "tts_rate", type=click.IntRange(80, 400), default=None, help="Speaking rate, words per minute.")
 @click.option("--end-silence", "end_silence_s", type=click.FloatRange(0.5, 30), default=None, help="Seconds of silence that end an answer (default 2.5).")
 @click.option("--speak/--no-speak", default=None, help="Speak the question and feedback aloud (default on).")
 @click.option("--seed", type=int, default=None, help="Random seed for picking questions.")
 @common_options
 @handle_errors
-def practice(question_id, card_ref, category, difficulty, count, text, answer_file, end_silence_s, speak, seed, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+def practice(question_ids, card_ref, category, difficulty, count, text, answer_file, typed, interview, persona, follow_ups, think_s, time_limit,
+             voice, tts_rate, end_silence_s, speak, seed, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Run a mock interview: hear a question, answer out loud, get feedback."""
     import random
 
@@ -187,26 +199,58 @@ def practice(question_id, card_ref, category, difficulty, count, text, answer_fi
 
     if text is not None and answer_file is not None:
         raise UsageError("give the answer either as --text or as --answer-file, not both")
-    settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
-                         end_silence_s=end_silence_s, speak=speak if speak is not None else (None if text is None and answer_file is None else False))
+    quiet_input = text is not None or answer_file is not None or typed
+    settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model, voice=voice,
+                         tts_rate=tts_rate, end_silence_s=end_silence_s, speak=speak if speak is not None else (False if quiet_input else None))
     bank = _bank(settings, banks)
     rng = random.Random(seed)
-    if card_ref or question_id:
-        cards = [resolve_card(card_ref or question_id, bank)]
+    refs = ([card_ref] if card_ref else []) + list(question_ids)
+    if refs:
+        cards = [resolve_card(r, bank) for r in refs]
     else:
         pool = bank.filter(category=category, difficulty=difficulty)
         if not pool:
             raise UsageError("no question matches those filters", hint="See 'voicecoach questions list'.")
         cards = rng.sample(pool, min(count, len(pool)))
+    if time_limit:
+        cards = [c.model_copy(update={"time_limit_s": time_limit}) for c in cards]
     given = AnswerInput(text=text, file=answer_file)
     if given.source != "microphone" and len(cards) > 1:
-        raise UsageError("--text and --answer-file answer one question; drop --count")
-    coach = _coach(settings, json_out, need_mic=given.source == "microphone")
-    session_id = coach.store.new_session("practice")
+        raise UsageError("--text and --answer-file answer one question; use --type for a typed interview")
+    coach = _coach(settings, json_out, need_mic=given.source == "microphone" and not typed)
+    session_id = coach.store.new_session("interview" if len(cards) > 1 or interview or typed or think_s else "practice")
+    if len(cards) > 1 or interview or typed or think_s:
+        from .interview import Interview, typed_answer
+
+        writer = None
+        if settings.model and not settings.offline:
+            from .judge.followup import llm_follow_up
+            from .llm import LiteLLMClient
+
+            writer = llm_follow_up(LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
+        n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
+        run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
+                        between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng)
+        results = run.run(cards, session_id)
+        if json_out:
+            for r in results:
+                _emit_json(r)
+        return
     for card in cards:
         result = coach.attempt(card, given, session_id)
         if json_out:
             _emit_json(result)
+
+
+def _between_questions():
+    def ask() -> str:
+        try:
+            reply = input("Enter = next question · r = repeat the last one · s = skip · q = stop: ").strip().lower()
+        except EOFError:
+            return "next"
+        return {"r": "repeat", "s": "skip", "q": "stop"}.get(reply[:1], "next")
+
+    return ask
 
 
 @main.command()
@@ -331,6 +375,47 @@ def questions_import(page, out_dir):
 
 
 # ------------------------------------------------------------------- utilities
+
+
+@main.command()
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.option("--unset", is_flag=True, help="Remove KEY from the config file.")
+@handle_errors
+def config(key, value, unset):
+    """Show settings and where they come from, or set one in the config file."""
+    from .config import ENV_KEYS, Settings, load_settings, write_setting
+
+    settings = load_settings()
+    if key is None:
+        from .config import _read_file
+
+        in_file = _read_file(settings.config_path)
+        click.echo(f"config file: {settings.config_path}")
+        for name in Settings.model_fields:
+            if name == "home":
+                continue
+            env = ENV_KEYS.get(name)
+            source = "environment" if env and os.environ.get(env) else "config file" if name in in_file else "default"
+            click.echo(f"{name} = {getattr(settings, name)!r}  ({source}{', ' + env if env else ''})")
+        return
+    if key not in Settings.model_fields or key == "home":
+        raise UsageError(f"unknown setting {key!r}", hint="Run 'voicecoach config' to list them.")
+    if value is None and not unset:
+        click.echo(repr(getattr(settings, key)))
+        return
+    path = write_setting(settings, key, None if unset else value)
+    click.echo(f"{'removed' if unset else 'set'} {key} in {path}")
+
+
+@main.command()
+@handle_errors
+def voices():
+    """List the interviewer voices (espeak-ng via pyttsx3)."""
+    from .tts import Pyttsx3Synthesizer
+
+    for vid, name in Pyttsx3Synthesizer().voices():
+        click.echo(f"{vid}\t{name}")
 
 
 @main.command()

@@ -138,3 +138,34 @@ def ensure_home(settings: Settings) -> Path:
             hint="Set VOICECOACH_HOME to a writable directory.",
         ) from exc
     return settings.home
+
+
+def write_setting(settings: Settings, key: str, value) -> Path:
+    """Set (or, with value None, remove) one setting in config.toml, checking
+    that the result is valid before writing it."""
+    data = dict(_read_file(settings.config_path))
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    try:
+        checked = Settings(home=settings.home, **data)
+    except ValidationError as exc:
+        raise UsageError(f"bad value for {key}: {exc.errors()[0]['msg']}") from exc
+    lines = ["# voicecoach settings (see 'voicecoach config')"]
+    for k in data:
+        v = getattr(checked, k)
+        if isinstance(v, bool):
+            text = "true" if v else "false"
+        elif isinstance(v, (int, float)):
+            text = repr(v)
+        else:
+            text = '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        lines.append(f"{k} = {text}")
+    ensure_home(settings)
+    path = settings.config_path
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)  # atomic
+    return path

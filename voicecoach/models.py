@@ -140,6 +140,45 @@ class Pause(Strict):
     before_word: str = ""
 
 
+class PaceWindow(Strict):
+    start: float  # seconds into the recording
+    wpm: float
+
+
+class PauseClasses(Strict):
+    """Every gap between words, by length."""
+
+    brief: int  # under 0.2 s: normal phrasing
+    medium: int  # 0.2 to 1 s: a breath, a comma
+    long: int  # over 1 s: heard as hesitation
+
+
+class Repetition(Strict):
+    repeated_word_count: int  # immediate repeats, "the the"
+    repeated_words: list[str] = Field(default_factory=list)  # examples
+    repeated_phrase_count: int  # distinct 3-word phrases said more than once
+    repeated_phrases: list[str] = Field(default_factory=list)  # examples
+
+
+class Voice(Strict):
+    """Pitch and loudness from the waveform, over voiced frames."""
+
+    pitch_median_hz: float
+    pitch_variation_st: float  # std of pitch in semitones within 8 s windows, median over windows
+    monotone: bool  # pitch variation under 2 semitones
+    loudness_variation_db: float  # std of frame level in dB
+    flat: bool  # loudness variation under 3 dB
+    voiced_s: float  # seconds of voicing the measures rest on
+
+
+class LengthCheck(Strict):
+    verdict: Literal["short", "ok", "long"]
+    answer_s: float  # first word to last word
+    target_min_s: int
+    target_max_s: int
+    advice: str = ""  # set when the answer is far outside the range
+
+
 class Delivery(Strict):
     duration_s: float
     word_count: int
@@ -153,6 +192,19 @@ class Delivery(Strict):
     time_to_first_word_s: float
     hedge_count: int = 0
     hedges: list[str] = Field(default_factory=list)
+    # Added with issue 5; all optional so older records still load.
+    timings_from: Literal["words", "audio"] = "words"  # "audio": pause edges measured on the waveform
+    pace_windows: list[PaceWindow] = Field(default_factory=list)  # words per minute per 10 s
+    articulation_wpm: float | None = None  # words per minute, pauses over 0.25 s left out
+    pace_trend: Literal["steady", "sped up at the end", "slowed down at the end"] | None = None
+    pause_classes: PauseClasses | None = None
+    longest_pause: Pause | None = None
+    repetition: Repetition | None = None
+    vocabulary_variety: float | None = None  # type-token ratio of content words (MATTR over 50)
+    i_count: int = 0  # "I", "I'm", "I've"...
+    we_count: int = 0  # "we", "we're", "we've"...
+    voice: Voice | None = None  # only when the audio was given
+    length: LengthCheck | None = None  # only when the card was given
 
 
 # -------------------------------------------------------------------------- judge
@@ -217,6 +269,10 @@ class AttemptResult(Strict):
     attempt_id: str | None = None
     card_id: str
     card_title: str
+    # What the interviewer asked (the card's title, or a follow-up question),
+    # and for a follow-up the attempt it follows.
+    prompt: str | None = None
+    parent_id: str | None = None
     created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     answer_source: Literal["microphone", "file", "text"]
     audio_path: str | None = None

@@ -68,12 +68,22 @@ class ConsoleUI:
         """A live line: listening, elapsed/limit, input level, silence so far."""
         if not self.console.is_terminal:
             self.console.print("Listening... (stops after a long silence, on \"that's my answer\", Enter, or the time limit)")
-            yield lambda tick: None
+            warned = []
+
+            def plain_tick(t) -> None:
+                if not warned and t.limit_s - t.elapsed_s <= 30 and t.limit_s > 45:
+                    warned.append(True)
+                    self.console.print("30 seconds left")
+
+            yield plain_tick
             return
         with Live(Text("● listening"), console=self.console, refresh_per_second=8, transient=True) as live:
             def on_tick(t) -> None:
                 bars = max(0, min(20, int((t.level_db + 60) / 3)))
                 state = "speaking" if t.silence_s < 0.3 else f"silence {t.silence_s:.1f}s"
+                left = t.limit_s - t.elapsed_s
+                if left <= 30 and t.limit_s > 45:
+                    state += f"   {left:.0f} s left"
                 live.update(Text.assemble(("● ", "red"), ("listening ", "bold"), f"{fmt_time(t.elapsed_s)} / {fmt_time(t.limit_s)}  ",
                                           ("▮" * bars, "green"), ("▯" * (20 - bars), "dim"), f"  {state if t.heard_speech else 'waiting for you to start'}",
                                           ("   Enter = done", "dim")))

@@ -163,7 +163,7 @@ class Coach:
             phrase.close()
         return rec, stream
 
-    def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path) -> tuple[Transcript, Recording | None]:
+    def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path, prompt: str | None = None) -> tuple[Transcript, Recording | None]:
         if given.text is not None:
             text = given.text.strip()
             if not text:
@@ -174,7 +174,7 @@ class Coach:
             write_wav(audio_path, audio)  # keep a 16 kHz copy beside the database for replay
             rec = Recording(path=str(audio_path), sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3), stop_reason="file")
         else:
-            self.say(card.title)
+            self.say(prompt or card.title)
             self.cue(880)
             try:
                 rec, stream = self._record(card, audio_path)
@@ -212,12 +212,15 @@ class Coach:
 
     # ----------------------------------------------------------------- attempt
 
-    def attempt(self, card: Card, given: AnswerInput, session_id: str) -> AttemptResult:
-        self.ui.show_card(card)
+    def attempt(self, card: Card, given: AnswerInput, session_id: str, prompt: str | None = None, parent_id: str | None = None,
+                speak_prompt: bool = True) -> AttemptResult:
+        prompt = prompt or card.title
+        if parent_id is None:
+            self.ui.show_card(card)
         self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
-        attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source)
-        transcript, rec = self.answer(card, given, attempt_id, audio_path)
-        result = self.score(card, transcript, rec, attempt_id, given.source)
+        attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source, parent_id=parent_id, prompt=prompt)
+        transcript, rec = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
+        result = self.score(card, transcript, rec, attempt_id, given.source, prompt=prompt, parent_id=parent_id)
         if given.source == "microphone" or self.settings.speak:
             try:
                 self.say(result.spoken_feedback, mark="speaking_started")
@@ -234,17 +237,25 @@ class Coach:
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 
-    def score(self, card: Card, transcript: Transcript, rec: Recording | None, attempt_id: str, source: str) -> AttemptResult:
+    def score(self, card: Card, transcript: Transcript, rec: Recording | None, attempt_id: str, source: str,
+              prompt: str | None = None, parent_id: str | None = None, delivery=None, note: str = "",
+              audio: np.ndarray | None = None) -> AttemptResult:
         """Delivery, judge, feedback; saved as a new result of the attempt."""
-        delivery = delivery_mod.measure(transcript, rec.duration_s) if rec else None
+        if delivery is None and rec:
+            audio = audio if audio is not None else _load(rec.path)
+            delivery = delivery_mod.measure(transcript, rec.duration_s, audio=audio, card=card)
         with self.ui.status("Scoring against the rubric..."):
             verdicts = self.engines.judge.get().judge(card, transcript, delivery)
+        if note:
+            verdicts = verdicts.model_copy(update={"judge": verdicts.judge.model_copy(update={"note": (verdicts.judge.note + " " + note).strip()})})
         self.mark("judged")
-        fb = feedback_mod.build(verdicts, delivery)
+        fb = feedback_mod.build(verdicts, delivery, baseline=self._baseline(attempt_id) if delivery else [])
         result = AttemptResult(
             attempt_id=attempt_id,
             card_id=card.id,
             card_title=card.title,
+            prompt=prompt or card.title,
+            parent_id=parent_id,
             answer_source=source,
             audio_path=rec.path if rec else None,
             stop_reason=rec.stop_reason if rec else None,
@@ -263,6 +274,38 @@ class Coach:
         self.ui.show_result(result, card)
         self.mark("written_feedback")
         return result
+
+    def _baseline(self, attempt_id: str) -> list:
+        """Delivery of the candidate's recent spoken answers (not this one)."""
+        out = []
+        for row in self.store.attempts(limit=60):
+            if row["id"] == attempt_id or row["words_per_minute"] is None:
+                continue
+            r = self.store.latest_result(row["id"])
+            if r and r.delivery:
+                out.append(r.delivery)
+        return out
+
+    def combine(self, card: Card, main: AttemptResult, follow: AttemptResult) -> AttemptResult:
+        """Score the card again on the main answer plus the follow-up answer,
+        saved as a new result of the main attempt: the follow-up counts
+        towards the card's coverage."""
+        from .interview import merge_transcripts
+
+        transcript = merge_transcripts(main.transcript, follow.transcript)
+        rec = None
+        if main.audio_path and main.delivery:
+            rec = Recording(path=main.audio_path, sample_rate=SAMPLE_RATE, duration_s=main.delivery.duration_s, stop_reason=main.stop_reason or "silence")
+        return self.score(card, transcript, rec, main.attempt_id, main.answer_source, prompt=main.prompt, delivery=main.delivery,
+                          note=f"Includes the follow-up answer ({follow.attempt_id}).")
+
+    def think(self, seconds: float) -> None:
+        """Thinking time before the answer; Enter ends it early."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if any(c() for c in self.stop_checks):
+                return
+            time.sleep(0.1)
 
     def rescore(self, attempt_id: str) -> AttemptResult:
         """Score a saved attempt again (another model, a newer prompt), keeping
@@ -287,6 +330,13 @@ class Coach:
         else:
             raise NoSpeechError(f"attempt {attempt_id} has neither audio nor a transcript to score")
         return self.score(card, transcript, rec, attempt_id, row["answer_source"])
+
+
+def _load(path: str) -> np.ndarray | None:
+    try:
+        return read_audio(path)
+    except VoicecoachError:
+        return None  # delivery then uses word timings only
 
 
 class PhraseWatcher:

@@ -133,14 +133,14 @@ class Store:
             c.execute("INSERT INTO sessions (id, started_at, mode) VALUES (?, ?, ?)", (sid, _now(), mode))
         return sid
 
-    def new_attempt(self, session_id: str, card: Card, answer_source: str) -> tuple[str, Path]:
+    def new_attempt(self, session_id: str, card: Card, answer_source: str, parent_id: str | None = None, prompt: str | None = None) -> tuple[str, Path]:
         aid = new_id("a")
         audio = self.audio_dir / f"{aid}.wav"
         with self._tx() as c:
             c.execute(
-                "INSERT INTO attempts (id, session_id, card_id, card_json, created_at, status, answer_source, audio_path) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO attempts (id, session_id, card_id, card_json, created_at, status, answer_source, audio_path, parent_id, prompt_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (aid, session_id, card.id, card.model_dump_json(), _now(), "recording", answer_source,
-                 str(audio) if answer_source != "text" else None),
+                 str(audio) if answer_source != "text" else None, parent_id, prompt),
             )
         return aid, audio
 

@@ -8,6 +8,7 @@ the engine's usual way (downloaded when online)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -17,9 +18,9 @@ from .errors import TranscriptionError
 from .models import Transcript, Word
 
 # Whisper drops disfluencies unless the context looks verbatim; a prompt in
-# that style keeps more "um"/"uh". But on tiny.en it costs accuracy: over 40
-# asterisk clips WER went 6.8% -> 12.3% with this prompt (8.3% with a short
-# one), with repetition loops on padded audio. So it is opt-in (stt_verbatim).
+# that style keeps them: filler recall 20% -> 86% (bench/fillers.py). It can
+# send tiny.en into a repetition loop, which looks_looped() catches (the chunk
+# is then decoded again without the prompt).
 VERBATIM_PROMPT = "Umm, let me think, uh, like, you know, so, hmm... Okay, I mean, uh, basically,"
 
 
@@ -70,6 +71,14 @@ class FasterWhisperTranscriber:
             ) from exc
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
+        t = self._transcribe(audio, self.initial_prompt)
+        if self.initial_prompt and looks_looped(t.text):
+            # The verbatim prompt occasionally sends tiny.en into a repetition
+            # loop; the plain decode of the same audio does not.
+            t = self._transcribe(audio, None)
+        return t
+
+    def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / 16000
         if len(audio) == 0:
@@ -83,7 +92,7 @@ class FasterWhisperTranscriber:
                 vad_filter=True,
                 # A long pause must not end the transcript early.
                 vad_parameters={"min_silence_duration_ms": 1000},
-                initial_prompt=self.initial_prompt,
+                initial_prompt=initial_prompt,
                 condition_on_previous_text=False,
             )
             words: list[Word] = []
@@ -97,6 +106,15 @@ class FasterWhisperTranscriber:
         except Exception as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
         return Transcript(text=" ".join(t for t in texts if t), words=words, engine=self.engine, model=self.model_name, duration_s=round(duration, 3))
+
+
+_LOOP = re.compile(r"(\b[\w']+\b)(?:[\s,.!?-]+\1\b){4,}|(.{1,6}?)\2{7,}", re.I)
+
+
+def looks_looped(text: str) -> bool:
+    """A decoding loop: the same word five times running, or a short pattern
+    repeated eight times ("0.0.0.0.0...")."""
+    return bool(_LOOP.search(text))
 
 
 class FakeTranscriber:
