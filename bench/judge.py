@@ -111,7 +111,7 @@ def main() -> None:
     if args.calibrate:
         dev, test = items[0::2], items[1::2]
         best = None
-        for cov, part, lw in itertools.product([0.52, 0.55, 0.58, 0.6, 0.62, 0.65, 0.68], [0.4, 0.43, 0.46, 0.5], [0.0, 0.2, 0.35, 0.5]):
+        for cov, part, lw in itertools.product([0.46, 0.48, 0.5, 0.52, 0.55, 0.58, 0.62], [0.36, 0.4, 0.43, 0.46], [0.35, 0.5, 0.6, 0.7]):
             if part >= cov:
                 continue
             offline.t = Thresholds(covered=cov, partial=part, lexical_weight=lw)

@@ -192,3 +192,61 @@ def test_litellm_mock_exception_maps_to_llm_error(card):
     with pytest.raises(LLMError) as info:
         LLMJudge(client, "gpt-4o-mini").judge(card, Transcript(text=STRONG), None)
     assert info.value.reason == "rate_limit"
+
+
+def test_offline_flag_means_no_network(server):
+    from voicecoach.config import load_settings
+    from voicecoach.judge import make_judge as make
+
+    settings = load_settings(model="openai/test-model", api_base=server.base, offline=True)
+    judge = make(settings, offline_factory=lambda: OfflineJudge(HashEmbedder()))
+    assert judge.kind == "offline"
+    assert server.requests == []
+
+
+@pytest.mark.slow
+def test_cli_scores_with_llm_and_falls_back(server, tmp_path):
+    from tests.conftest import run_cli
+
+    env = {"OPENAI_API_KEY": FAKE_KEY}
+    server.replies.append(Scripted(content=reply(GOOD_KP, GOOD_M, overall=90)))
+    args = ["score", "--card", "cross-entropy-vs-mse", "--text", STRONG, "--json", "--model", "openai/test-model", "--api-base", server.base]
+    proc = run_cli(args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["judge"]["kind"] == "llm" and d["scores"]["overall"] == 90
+    server.replies += [Scripted(status=500)] * 5
+    proc = run_cli(args, env=env)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["judge"]["kind"] == "offline" and "server error" in d["judge"]["note"]
+    assert FAKE_KEY not in proc.stdout + proc.stderr
+    home = tmp_path / "home"
+    for f in home.rglob("*"):
+        if f.is_file():
+            assert FAKE_KEY.encode() not in f.read_bytes(), f
+
+
+def test_cross_check_shows_disagreements(server, card):
+    kp = list(GOOD_KP)
+    server.replies.append(Scripted(content=reply(kp, GOOD_M)))
+    offline = OfflineJudge(HashEmbedder())
+    judge = FallbackJudge(make_judge(server), lambda: offline, cross_check=True)
+    # an answer where the LLM's (verified) verdicts and the bag-of-words judge differ
+    v = judge.judge(card, Transcript(text=STRONG), None)
+    assert v.judge.kind == "llm"
+    assert isinstance(v.disagreements, list)
+    off = offline.judge(card, Transcript(text=STRONG), None)
+    expected = sum({a.verdict, b.verdict} == {"covered", "missing"} for a, b in zip(v.key_points, off.key_points))
+    assert len([d for d in v.disagreements if d.startswith("Key point")]) == expected
+
+
+def test_doctor_checks_the_model_without_spending_tokens(server):
+    from tests.conftest import NO_AUDIO_ENV, run_cli
+
+    proc = run_cli(["doctor", "--model", "openai/test-model", "--api-base", server.base], env={**NO_AUDIO_ENV, "OPENAI_API_KEY": FAKE_KEY})
+    assert "endpoint" in proc.stdout and "answered 200" in proc.stdout
+    assert "API key: present" in proc.stdout
+    assert "NO  microphone" in proc.stdout and proc.returncode == 1
+    assert server.requests == []  # no completion was requested
+    assert "sent to openai/test-model" in proc.stdout

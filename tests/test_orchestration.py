@@ -201,3 +201,118 @@ def test_context_fillers_count_only_when_set_off():
 def test_hedges_are_counted():
     w = words_from([(x, i * 0.3, i * 0.3 + 0.2) for i, x in enumerate("I think it is maybe probably fine".split())])
     assert delivery.find_hedges(w) == ["i think", "maybe", "probably"]
+
+
+# ------------------------------------------------------------ faults, injected
+
+
+def test_microphone_lost_mid_answer_keeps_the_audio(tmp_path, bank, monkeypatch):
+    from voicecoach.errors import AudioDeviceError
+
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+
+    def record(path, endpointer, **kw):
+        from voicecoach.audiofile import WavWriter
+
+        w = WavWriter(path)
+        w.write(np.full(16000 * 4, 0.1, np.float32))
+        w.close()
+        err = AudioDeviceError("the microphone stopped delivering audio (was it unplugged?)", hint="What was recorded so far is saved.")
+        err.partial_recording = Recording(path=str(path), sample_rate=16000, duration_s=4.0, stop_reason="device_error")
+        raise err
+
+    coach, _, _ = make_coach(tmp_path, record=record)
+    with pytest.raises(AudioDeviceError, match="unplugged"):
+        coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
+    [row] = coach.store.attempts()
+    assert row["status"] == "incomplete" and row["duration_s"] == 4.0
+
+
+def test_ctrl_c_while_scoring_marks_the_attempt_incomplete(tmp_path, bank, monkeypatch):
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    coach, _, _ = make_coach(tmp_path, record=fake_record(10))
+
+    class Boom:
+        def judge(self, *a):
+            raise KeyboardInterrupt
+
+    coach.engines.judge = Lazy(lambda: Boom())
+    with pytest.raises(Interrupted, match="audio is saved") as info:
+        coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
+    assert "voicecoach rescore" in info.value.hint
+    assert coach.store.attempts()[0]["status"] == "incomplete"
+
+
+def test_clipping_and_quiet_input_warn(tmp_path, bank, monkeypatch):
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+
+    def rec_with(level):
+        def record(path, endpointer, **kw):
+            from voicecoach.audiofile import WavWriter
+
+            w = WavWriter(path)
+            w.write(np.clip(level * np.sin(np.linspace(0, 2000, 16000 * 5)), -1, 1).astype(np.float32))
+            w.close()
+            return Recording(path=str(path), sample_rate=16000, duration_s=5.0, stop_reason="silence")
+
+        return record
+
+    for level, words in ((3.0, "clipped"), (0.005, "very quiet")):
+        coach, _, _ = make_coach(tmp_path / words.replace(" ", ""), record=rec_with(level))
+        coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
+        assert any(e[0] == "warn" and words in e[1] for e in coach.ui.events), coach.ui.events
+
+
+def test_unusable_data_directory_is_a_clear_error(tmp_path):
+    from tests.conftest import run_cli
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data directory should be")
+    proc = run_cli(["score", "--card", "cross-entropy-vs-mse", "--text", "hello there"], env={"VOICECOACH_HOME": str(blocker / "home")})
+    assert proc.returncode == 10
+    assert "cannot create the data directory" in proc.stderr and "VOICECOACH_HOME" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_two_processes_write_to_one_store(tmp_path, bank):
+    """A second voicecoach writing at the same time waits for the lock."""
+    import threading
+
+    card = bank.get("cross-entropy-vs-mse")
+    Store(tmp_path / "db.sqlite", tmp_path / "audio").close()
+    errors = []
+
+    def work():
+        store = Store(tmp_path / "db.sqlite", tmp_path / "audio")  # its own connection, as another process has
+        try:
+            for _ in range(20):
+                sid = store.new_session("practice")
+                store.new_attempt(sid, card, "text")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert len(Store(tmp_path / "db.sqlite", tmp_path / "audio").attempts(limit=100)) == 40
+
+
+def test_files_in_home_are_private(tmp_path, bank):
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text="Cross entropy for classification."), coach.store.new_session("s"))
+    from voicecoach.config import ensure_home
+
+    ensure_home(coach.settings)
+    home = coach.settings.home
+    assert (home.stat().st_mode & 0o077) == 0
+    assert (coach.settings.db_path.stat().st_mode & 0o077) == 0
+
+
+def test_api_key_never_reaches_records_or_messages(tmp_path, bank, monkeypatch):
+    from voicecoach.llm import map_exception, redact
+
+    key = "sk-live-SUPERSECRET-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    err = map_exception(RuntimeError(f"Incorrect API key provided: {key}"), "gpt-4o-mini")
+    assert key not in err.message and key not in redact(f"api_key={key}")

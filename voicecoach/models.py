@@ -252,6 +252,7 @@ class Verdicts(Strict):
     structure_notes: list[str] = Field(default_factory=list)
     improved_answer: str = ""
     judge: JudgeInfo
+    disagreements: list[str] = Field(default_factory=list)  # LLM vs offline cross-check
 
 
 # ------------------------------------------------------------------------ results
@@ -287,3 +288,5 @@ class AttemptResult(Strict):
     improved_answer: str = ""
     spoken_feedback: str = ""
     judge: JudgeInfo
+    # Where the offline cross-check disagrees with the LLM judge.
+    disagreements: list[str] = Field(default_factory=list)

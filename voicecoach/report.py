@@ -142,6 +142,8 @@ def render_result(console: Console, r: AttemptResult) -> None:
         console.print(f"  {i}. {escape(f)}")
     if r.improved_answer:
         console.print(Panel(Text(r.improved_answer), title="A stronger version of your answer", border_style="dim"))
+    for d in r.disagreements:
+        console.print(f"[dim]cross-check: {escape(d)}[/dim]")
     judge = f"judge: {r.judge.kind} ({r.judge.model}, {r.judge.prompt_version})"
     if r.judge.note:
         console.print(f"[yellow]{escape(r.judge.note)}[/yellow]")

@@ -219,8 +219,17 @@ class Coach:
             self.ui.show_card(card)
         self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
         attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source, parent_id=parent_id, prompt=prompt)
-        transcript, rec = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
-        result = self.score(card, transcript, rec, attempt_id, given.source, prompt=prompt, parent_id=parent_id)
+        try:
+            transcript, rec = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
+            if rec is not None and given.source == "microphone":
+                self._check_levels(rec)
+            result = self.score(card, transcript, rec, attempt_id, given.source, prompt=prompt, parent_id=parent_id)
+        except KeyboardInterrupt:
+            # Ctrl-C while speaking, transcribing or scoring: keep what exists.
+            has_audio = audio_path.exists() and audio_path.stat().st_size > 44
+            self.store.mark(attempt_id, "incomplete")
+            saved = f"; the answer's audio is saved as attempt {attempt_id}" if has_audio else ""
+            raise Interrupted(f"stopped{saved}", hint=f"Score it later with: voicecoach rescore {attempt_id}" if has_audio else "") from None
         if given.source == "microphone" or self.settings.speak:
             try:
                 self.say(result.spoken_feedback, mark="speaking_started")
@@ -269,11 +278,24 @@ class Coach:
             improved_answer=verdicts.improved_answer,
             spoken_feedback=fb.spoken,
             judge=verdicts.judge,
+            disagreements=verdicts.disagreements,
         )
         self.store.save_result(result)
         self.ui.show_result(result, card)
         self.mark("written_feedback")
         return result
+
+    def _check_levels(self, rec: Recording) -> None:
+        """Warn about clipping or a very quiet microphone (the answer is still scored)."""
+        audio = _load(rec.path)
+        if audio is None or len(audio) == 0:
+            return
+        clipped = float(np.mean(np.abs(audio) >= 0.99))
+        loud = np.sort(np.abs(audio))[int(len(audio) * 0.99)]  # 99th percentile: the speech peaks
+        if clipped > 0.001:
+            self.ui.warn(f"The recording clipped ({clipped:.1%} of samples at full scale): lower the microphone gain or sit further back.")
+        elif loud < 0.02:
+            self.ui.warn("The recording is very quiet: raise the microphone level or move closer; transcription may suffer.")
 
     def _baseline(self, attempt_id: str) -> list:
         """Delivery of the candidate's recent spoken answers (not this one)."""

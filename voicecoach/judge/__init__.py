@@ -21,15 +21,16 @@ class FallbackJudge:
 
     kind = "llm"
 
-    def __init__(self, primary: Judge, fallback: Callable[[], Judge]) -> None:
+    def __init__(self, primary: Judge, fallback: Callable[[], Judge], cross_check: bool = False) -> None:
         self.primary = primary
         self._fallback = fallback
+        self.cross_check = cross_check
         self.last_error: LLMError | None = None
 
     def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
         try:
             self.last_error = None
-            return self.primary.judge(card, transcript, delivery)
+            v = self.primary.judge(card, transcript, delivery)
         except LLMError as exc:
             self.last_error = exc
             v = self._fallback().judge(card, transcript, delivery)
@@ -38,6 +39,26 @@ class FallbackJudge:
                 note += f" {exc.hint}"
             info = JudgeInfo(kind=v.judge.kind, model=v.judge.model, prompt_version=v.judge.prompt_version, note=note)
             return v.model_copy(update={"judge": info})
+        if not self.cross_check:
+            return v
+        try:  # the offline judge as a cross-check: show where the two disagree
+            off = self._fallback().judge(card, transcript, delivery)
+        except Exception:  # noqa: BLE001 - a failed cross-check never loses the LLM's verdicts
+            return v
+        return v.model_copy(update={"disagreements": disagreements(v, off)})
+
+
+def disagreements(llm: Verdicts, offline: Verdicts) -> list[str]:
+    """Key points where one judge says covered and the other missing, and
+    claims one says were made and the other not."""
+    out = []
+    for a, b in zip(llm.key_points, offline.key_points):
+        if {a.verdict, b.verdict} == {"covered", "missing"}:
+            out.append(f"Key point \"{a.key_point}\": LLM judge {a.verdict}, offline judge {b.verdict}.")
+    for a, b in zip(llm.mistakes, offline.mistakes):
+        if {a.verdict, b.verdict} == {"made", "not_made"}:
+            out.append(f"Mistake \"{a.mistake}\": LLM judge {a.verdict.replace('_', ' ')}, offline judge {b.verdict.replace('_', ' ')}.")
+    return out
 
 
 def make_offline_judge():
@@ -62,4 +83,4 @@ def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> 
         return cached[0]
 
     client = LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s)
-    return FallbackJudge(LLMJudge(client, settings.model), fallback)
+    return FallbackJudge(LLMJudge(client, settings.model), fallback, cross_check=True)

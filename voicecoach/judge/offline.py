@@ -22,9 +22,9 @@ class Thresholds:
     """Calibrated on tests/data/judge_set with ``bench/judge.py --calibrate``
     (grid search on the even cards, checked on the odd ones)."""
 
-    covered: float = 0.52  # match score at or above which a key point is covered
-    partial: float = 0.46  # ... at or above which it is partially covered
-    lexical_weight: float = 0.5  # share of the score from shared content words
+    covered: float = 0.46  # match score at or above which a key point is covered
+    partial: float = 0.43  # ... at or above which it is partially covered
+    lexical_weight: float = 0.6  # share of the score from shared content words
     claim_made: float = 0.78  # a wrong claim needs near-paraphrase evidence
     claim_absent: float = 0.50  # below this nothing in the answer resembles the claim
     anchor_weight: float = 0.95  # matches to the sample answer's phrasing count slightly less

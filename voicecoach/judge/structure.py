@@ -13,12 +13,14 @@ REASON = re.compile(r"\b(because|since|the reason|that's why|that is why|which m
 EXAMPLE = re.compile(r"\b(for example|for instance|e\.g\.|such as|say you|imagine|in my (last|previous)|at my|in practice|in one project|\d+(\.\d+)?\s*(%|percent|ms|seconds|x|times)?)\b", re.I)
 CLOSE = re.compile(r"\b(so overall|overall|in summary|to summari[sz]e|to sum up|in short|so in short|that's why|that is why|the bottom line|in conclusion|so yes|so the answer|which is why|so i would|so i'd)\b", re.I)
 
+NUM = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|million|half|double|twice)"
+
 STAR = {
-    "situation": re.compile(r"\b(when i was|at my (last|previous|current)|in my (last|previous|current)|we were|our team|there was|the project|last year|a few years ago|at the time)\b", re.I),
+    "situation": re.compile(r"\b(when i was|at my (last|previous|current|old)|in my (last|previous|current|old|first)|we were|our team|there was|the project|last (year|quarter|month|week)|(a few|about a|a|one|two|three) (years?|months?|weeks?) ago|at the time|one time|there was a time|once,? (when )?i|i was working|i worked (at|on)|i was (a|an|the|on|leading))\b", re.I),
     "task": re.compile(r"\b(my (goal|job|task|role|responsibility)|i was (responsible|asked|tasked)|i needed to|i had to|we needed to|the goal was|the challenge was)\b", re.I),
-    "action": re.compile(r"\b(i (decided|built|wrote|set up|proposed|organi[sz]ed|led|talked|met|created|started|reached out|asked|scheduled|analy[sz]ed|changed|introduced|took|worked|made|spoke|pushed|suggested|drafted|rolled|ran|designed|implemented|fixed))\b", re.I),
-    "result": re.compile(r"\b(as a result|in the end|result was|we (shipped|delivered|reduced|cut|increased|saved|launched)|(reduced|cut|increased|improved|saved|grew|dropped)\b.*?\d|\d+\s*(%|percent)|on time|ahead of schedule)", re.I),
-    "reflection": re.compile(r"\b(i learned|i learnt|lesson|next time|in hindsight|looking back|i would (now|do)|i'd do|what i took away|since then|taught me|i now)\b", re.I),
+    "action": re.compile(r"\b(i (decided|built|wrote|set up|shipped|deployed|merged|pushed|proposed|organi[sz]ed|led|talked|met|created|started|reached out|asked|scheduled|analy[sz]ed|changed|introduced|took|worked|made|spoke|pushed|suggested|drafted|rolled|ran|designed|implemented|fixed|sat down|went|told|called|booked|pulled|reverted|added|paired|walked))\b", re.I),
+    "result": re.compile(r"\b(as a result|in the end|result was|ended up|eventually|we (shipped|delivered|reduced|cut|increased|saved|launched)|(reduced|cut|increased|improved|saved|grew|dropped|affected|lasted|down for|hit|by)\b[^.]*?\b" + NUM + r"\b|\b" + NUM + r"\s*(%|percent|minutes|hours|days|weeks|users|customers|requests|sessions)|on time|ahead of schedule)", re.I),
+    "reflection": re.compile(r"\b(i learned|i learnt|lesson|next time|in hindsight|looking back|i would (now|do|have)|i'd (do|have)|what i took away|since then|taught me|i now|i realized|i realised|made me)\b", re.I),
 }
 
 
@@ -72,12 +74,22 @@ def analyse(card: Card, text: str) -> StructureReport:
 
 
 STAR_OF_POINT = [
+    ("ownership", re.compile(r"\b(ownership|owns|takes responsibility|blam|deflect|admits)", re.I)),
+    ("perspective", re.compile(r"\b(other person|their view|view and|perspective|underlying concern|understood|listens)", re.I)),
+    ("prevention", re.compile(r"\b(lasting|prevent|repeat|safeguard|process change)", re.I)),
     ("reflection", re.compile(r"\b(learn|reflect|differently|afterwards|lesson|takeaway|hindsight|next time)", re.I)),
-    ("result", re.compile(r"\b(result|outcome|measurable|metric|number|resolved|impact|effect|delivered|shipped)", re.I)),
-    ("task", re.compile(r"\b(goal|responsib|role|task|owned|ownership|accountab)", re.I)),
+    ("result", re.compile(r"\b(result|outcome|measurable|metric|number|resolved|impact|effect|delivered|shipped|quantif)", re.I)),
+    ("task", re.compile(r"\b(goal|responsib|role|task|owned|accountab)", re.I)),
     ("situation", re.compile(r"\b(situation|context|specific|real (event|example)|stakes|background|describes a)", re.I)),
     ("action", re.compile(r"\b(action|personally|steps|conversation|started|took|'i'|how they)", re.I)),
 ]
+
+# Extra STAR-style evidence beyond the five parts.
+STAR_EXTRA = {
+    "ownership": re.compile(r"\b(my (fault|mistake|responsibility|call|error)|i (own|owned|take|took) (it|full |the )?(responsibility|ownership)?|i should have|i made (a|the) mistake|i was wrong|(that was|it was|that's) (totally |all |entirely )?on me|i messed up|i('d| had)? misread|i forgot|i broke)\b", re.I),
+    "perspective": re.compile(r"\b(asked (him|her|them) (why|what)|understand (his|her|their)|from (his|her|their) (side|perspective|point of view)|i listened|(his|her|their) (concern|worry|reason)s?|turned out (he|she|they))\b", re.I),
+    "prevention": re.compile(r"\b(lasting fix|postmortem|post-mortem|canary|haven't had|have not had|safeguard|to prevent|so (that )?(it|this) (never|doesn't|does not|won't|can't)|added (a|an) (check|test|alert|guard|step)|since then|now (we|every|there)|never happened again|checklist|runbook|automated)\b", re.I),
+}
 
 
 def star_part(key_point: str) -> str | None:
@@ -92,7 +104,7 @@ def star_evidence(card: Card, text: str) -> dict[str, str]:
     """For each STAR part found in the answer, the sentence that shows it."""
     out: dict[str, str] = {}
     sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
-    for part, rx in STAR.items():
+    for part, rx in {**STAR, **STAR_EXTRA}.items():
         for sentence in sentences:
             if rx.search(sentence):
                 out[part] = sentence
