@@ -41,5 +41,10 @@ PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
 "${PIP[@]}" install -e .
 if [[ $DEV == 1 ]]; then
   "${PIP[@]}" install -e ".[dev]"
+  # openai-whisper, the alternative speech-to-text engine (tests/test_stt_openai.py).
+  # --no-deps: on x86-64 Linux it depends on triton (~1 GB, GPU only); its
+  # other dependencies are installed explicitly (torch is already pinned above).
+  "${PIP[@]}" install numba more-itertools tiktoken tqdm
+  "${PIP[@]}" install --no-deps "openai-whisper==20250625"
 fi
 echo "voicecoach is installed in $(pwd)/.venv"
