@@ -37,16 +37,22 @@ def make_answer(path: Path, seconds: float = 70.0) -> Path:
     sys.path.insert(0, str(ROOT))
     from voicecoach.audiofile import read_audio, write_wav
 
-    clips = sorted(ASTERISK.glob("*.wav"), key=lambda p: -p.stat().st_size)[5:]
-    parts, total = [], 0.0
-    for c in clips:
+    from tests.test_speech import asterisk_clips
+
+    parts, refs, total = [], [], 0.0
+    for c, ref in asterisk_clips(60)[5:]:
         a = read_audio(c)
         parts += [a, np.zeros(int(0.5 * 16000), np.float32)]
+        refs.append(ref)
         total += len(a) / 16000 + 0.5
         if total >= seconds:
             break
     write_wav(path, np.concatenate(parts))
+    REFERENCE.append(" ".join(refs))
     return path
+
+
+REFERENCE: list[str] = []
 
 
 def start_pulse(rt: Path) -> dict:
@@ -76,8 +82,13 @@ def one_run(answer: Path, pulse_env: dict, home: Path, timings: Path, end_silenc
         raise SystemExit(f"practice failed: {err[-2000:]}")
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = json.loads(timings.read_text().strip().splitlines()[-1])
+    if os.environ.get("VC_DEBUG"):
+        print(t)
     t["peak_rss_mb"] = round(max(rss, before) / 1024)
-    t["words"] = len(json.loads(out)["transcript"]["words"])
+    res = json.loads(out)
+    t["words"] = len(res["transcript"]["words"])
+    t["text"] = res["transcript"]["text"]
+    t["audio_path"] = res["audio_path"]
     return t
 
 
@@ -104,7 +115,8 @@ def main() -> None:
                 print(f"run {i + 1}: written feedback {r['written_feedback']:.2f} s after recording ended "
                       f"(transcribe tail {r['transcribed']:.2f} s, judge {r['judged'] - r['transcribed']:.2f} s, "
                       f"render {r['written_feedback'] - r['judged']:.2f} s); spoken feedback starts {r.get('speaking_started', float('nan')):.2f} s; "
-                      f"{r.get('chunks_early', 0)} chunks transcribed while speaking; peak RSS {r['peak_rss_mb']} MB")
+                      f"{r.get('chunks_early', 0)} chunks transcribed while speaking"
+                      f"{', speculative tail used' if r.get('speculative_tail') else ''}; peak RSS {r['peak_rss_mb']} MB")
         finally:
             subprocess.run(["pulseaudio", "--kill"], env=dict(os.environ, XDG_RUNTIME_DIR=str(rt), HOME=str(rt)), capture_output=True)
         for key in ("written_feedback", "transcribed", "speaking_started"):
@@ -112,6 +124,14 @@ def main() -> None:
             if vals:
                 print(f"{key:18s} median {statistics.median(vals):.2f} s  range {min(vals):.2f}-{max(vals):.2f} s")
         print(f"peak RSS           max {max(r['peak_rss_mb'] for r in rows)} MB")
+        if REFERENCE:
+            from tests.conftest import wer
+            from voicecoach.audiofile import read_audio
+            from voicecoach.stt import FasterWhisperTranscriber
+
+            whole = FasterWhisperTranscriber(keep_fillers=True).transcribe(read_audio(rows[-1]["audio_path"])).text
+            streamed = statistics.median(wer(REFERENCE[0], r["text"]) for r in rows)
+            print(f"WER against the reference: streamed while speaking {streamed:.1%} (median of runs), whole file at once {wer(REFERENCE[0], whole):.1%}")
 
 
 if __name__ == "__main__":

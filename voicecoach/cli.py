@@ -154,7 +154,8 @@ def _coach(settings, json_out, *, need_mic: bool):
     play = None
     if need_mic or settings.speak:
         audio.check_devices(need_input=need_mic, need_output=settings.speak, input_device=settings.input_device, output_device=settings.output_device)
-        play = lambda samples, rate: audio.play(samples, rate, device=settings.output_device)  # noqa: E731
+        def play(samples, rate, blocking=True):
+            audio.play(samples, rate, device=settings.output_device, blocking=blocking)
     store = Store(settings.db_path, settings.audio_dir)
     ui = ConsoleUI(json_mode=json_out)
     return Coach(settings=settings, engines=_engines(settings), store=store, ui=ui, play=play,

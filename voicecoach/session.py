@@ -128,11 +128,17 @@ class Coach:
             self.mark(mark)
         self.play(samples, rate)
 
-    def cue(self, freq: float) -> None:
+    def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
             from .audio import tone
 
-            self.play(tone(freq), 22050)
+            if wait:
+                self.play(tone(freq), 22050)
+            else:
+                try:
+                    self.play(tone(freq), 22050, blocking=False)
+                except TypeError:  # a play function without the option
+                    self.play(tone(freq), 22050)
 
     # -------------------------------------------------------------- the answer
 
@@ -140,7 +146,13 @@ class Coach:
         from .vad import Endpointer, SileroVAD
 
         endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
-        stream = StreamingTranscriber(self.engines.transcriber.get)
+
+        def warm(partial: Transcript) -> None:
+            # the judge caches embeddings by text: scoring the answer so far
+            # makes the final scoring (usually of the same text) quick
+            self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)
+
+        stream = StreamingTranscriber(self.engines.transcriber.get, warm=warm)
         phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio)
         checks = [phrase.check, *self.stop_checks]
 
@@ -161,6 +173,7 @@ class Coach:
             raise
         finally:
             phrase.close()
+        self._last_speech = endpointer.last_speech_end
         return rec, stream
 
     def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path, prompt: str | None = None) -> tuple[Transcript, Recording | None]:
@@ -190,7 +203,7 @@ class Coach:
                     self.store.mark(attempt_id, "incomplete", partial.duration_s)
                 raise
             self.mark("recording_ended")
-            self.cue(660)
+            self.cue(660, wait=False)  # the end tone plays while the tail is transcribed
             if rec.stop_reason == "no_speech":
                 stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)
@@ -201,8 +214,9 @@ class Coach:
         else:
             with self.ui.status("Transcribing the end of your answer..."):
                 # most of the answer was transcribed while it was spoken
-                transcript = stream.finish(rec.duration_s)
+                transcript = stream.finish(rec.duration_s, last_speech_s=getattr(self, "_last_speech", None))
                 self.timings["chunks_early"] = stream.chunks_done_early
+                self.timings["speculative_tail"] = float(stream.used_speculative)
         self.mark("transcribed")
         transcript = strip_closing_phrase(transcript)
         if not transcript.words:
@@ -242,7 +256,7 @@ class Coach:
         if not self.settings.timings_file:
             return
         t0 = self.timings.get("recording_ended")
-        rel = {k: round(v - t0, 3) if t0 and k != "chunks_early" else v for k, v in self.timings.items()}
+        rel = {k: round(v - t0, 3) if t0 and k not in ("chunks_early", "speculative_tail") else v for k, v in self.timings.items()}
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 

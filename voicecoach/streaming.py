@@ -18,8 +18,12 @@ class StreamingTranscriber:
     """Feed audio with ``add``; call ``poll`` with the VAD's closed segments as
     they appear; ``finish`` returns the whole answer's Transcript."""
 
-    def __init__(self, get_transcriber, min_chunk_s: float = 10.0, pad_s: float = 0.25) -> None:
+    def __init__(self, get_transcriber, min_chunk_s: float = 10.0, pad_s: float = 0.25, warm=None) -> None:
         self._get = get_transcriber  # a callable, so model loading can overlap recording
+        # Called (in the background) with the whole answer transcribed so far
+        # when a pause might be the end: lets the judge fill its caches.
+        self._warm = warm
+        self._spec: tuple[float, float, Future] | None = None  # (start, end, job) for a tail that may be the last
         self.min_chunk_s = min_chunk_s  # long enough for Whisper to have context
         self.pad_s = pad_s
         self._audio: list[np.ndarray] = []
@@ -29,6 +33,7 @@ class StreamingTranscriber:
         self._jobs: list[tuple[float, Future]] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-stream")
         self.chunks_done_early = 0
+        self.used_speculative = False
 
     def add(self, chunk: np.ndarray) -> None:
         with self._lock:
@@ -45,37 +50,74 @@ class StreamingTranscriber:
 
     def _submit(self, start_s: float, end_s: float) -> None:
         piece = self._slice(start_s, end_s)
-        self._jobs.append((start_s, self._pool.submit(lambda: self._get().transcribe(piece))))
+        before = list(self._jobs)
+        self._jobs.append((start_s, self._pool.submit(self._speculate, piece, start_s, before)))
         self._chunk_start = end_s
 
     def poll(self, segments: list[tuple[float, float]]) -> None:
         """Cut after the latest closed segment once the chunk is long enough.
-        The cut falls inside the pause (segments close after >= 0.6 s of silence)."""
+        The cut falls inside the pause (segments close after >= 0.6 s of
+        silence). A shorter tail is transcribed speculatively: if the pause
+        turns out to be the end of the answer, that result is used as is."""
         if not segments:
             return
         _, seg_end = segments[-1]
         cut = seg_end + self.pad_s
-        if cut - self._chunk_start >= self.min_chunk_s and cut * SR <= self._n:
+        if cut * SR > self._n or cut <= self._chunk_start:
+            return
+        if cut - self._chunk_start >= self.min_chunk_s:
             self._submit(self._chunk_start, cut)
+        elif self._spec is None or self._spec[1] != cut:
+            start = self._chunk_start
+            piece = self._slice(start, cut)
+            jobs = list(self._jobs)
+            self._spec = (start, cut, self._pool.submit(self._speculate, piece, start, jobs))
 
-    def finish(self, end_s: float | None = None) -> Transcript:
-        """Transcribe what is left and merge all chunks (times made absolute)."""
+    def _speculate(self, piece: np.ndarray, start: float, jobs: list) -> Transcript:
+        t = self._get().transcribe(piece)
+        if self._warm is not None:
+            try:
+                self._warm(self._merge(jobs + [(start, _done(t))], start + len(piece) / SR))
+            except Exception:  # noqa: BLE001 - warming is an optimisation only
+                pass
+        return t
+
+    def finish(self, end_s: float | None = None, last_speech_s: float | None = None) -> Transcript:
+        """Transcribe what is left and merge all chunks (times made absolute).
+        ``last_speech_s``: where the VAD last heard speech; if a speculative
+        tail already covers it, nothing is left to transcribe."""
         total = self._n / SR if end_s is None else end_s
-        if total - self._chunk_start > 0.05 or not self._jobs:
+        spec = self._spec
+        if spec and last_speech_s is not None and spec[0] == self._chunk_start and spec[1] >= last_speech_s:
+            self._jobs.append((spec[0], spec[2]))
+            self.used_speculative = True
+        elif last_speech_s is not None and last_speech_s <= self._chunk_start and self._jobs:
+            pass  # only the end-of-answer silence is left
+        elif total - self._chunk_start > 0.05 or not self._jobs:
             self._submit(self._chunk_start, total)
+        result = self._merge(self._jobs, total)
+        self.chunks_done_early = max(0, len(self._jobs) - 1)
+        self._pool.shutdown(wait=False)
+        return result
+
+    def _merge(self, jobs: list, total: float) -> Transcript:
         words: list[Word] = []
         texts: list[str] = []
         engine = model = ""
-        for offset, fut in self._jobs:
+        for offset, fut in jobs:
             t = fut.result()
             engine, model = t.engine, t.model
             if t.text:
                 texts.append(t.text)
             for w in t.words:
                 words.append(Word(word=w.word, start=round(w.start + offset, 3), end=round(w.end + offset, 3), probability=w.probability))
-        self.chunks_done_early = max(0, len(self._jobs) - 1)
-        self._pool.shutdown(wait=False)
         return Transcript(text=" ".join(texts), words=words, engine=engine, model=model, duration_s=round(total, 3))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _done(value) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f
