@@ -159,3 +159,20 @@ def test_wav_writer_header_is_valid_while_recording(tmp_path):
     assert info.frames == SAMPLE_RATE and info.samplerate == SAMPLE_RATE
     w.close()
     assert (tmp_path / "live.wav").stat().st_mode & 0o077 == 0
+
+
+def test_piper_neural_voice_is_intelligible(whisper):
+    from voicecoach.tts_piper import PiperSynthesizer
+
+    try:
+        import piper  # noqa: F401
+    except ImportError:
+        (pytest.fail if IN_CI else pytest.skip)("piper is not installed (install.sh --dev installs it)")
+    text = "Tell me about a time you had to meet a tight deadline, and what you did to deliver on time."
+    samples, rate = PiperSynthesizer("piper:joe", rate=165).synthesize(text)
+    assert rate == 22050 and 3.0 < len(samples) / rate < 10.0
+    from voicecoach.audiofile import resample
+
+    assert wer(text, whisper.transcribe(resample(samples, rate)).text) < 0.2
+    slow, _ = PiperSynthesizer("piper:joe", rate=110).synthesize(text)
+    assert len(slow) > 1.3 * len(samples)  # the rate setting works

@@ -106,6 +106,10 @@ def _engines(settings):
     from .session import Engines, Lazy
 
     def synth():
+        if settings.voice.startswith("piper"):
+            from .tts_piper import PiperSynthesizer
+
+            return PiperSynthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
         from .tts import Pyttsx3Synthesizer
 
         return Pyttsx3Synthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
@@ -417,6 +421,12 @@ def voices():
 
     for vid, name in Pyttsx3Synthesizer().voices():
         click.echo(f"{vid}\t{name}")
+    try:
+        import piper  # noqa: F401
+
+        click.echo("piper:joe\tpiper neural voice, US English (optional extra)")
+    except ImportError:
+        click.echo("piper:joe\t(not installed: pip install 'voicecoach[piper]')")
 
 
 @main.command()
