@@ -176,3 +176,18 @@ def test_piper_neural_voice_is_intelligible(whisper):
     assert wer(text, whisper.transcribe(resample(samples, rate)).text) < 0.2
     slow, _ = PiperSynthesizer("piper:joe", rate=110).synthesize(text)
     assert len(slow) > 1.3 * len(samples)  # the rate setting works
+
+
+def test_disk_full_while_writing_audio_is_a_clear_error():
+    from voicecoach.errors import StoreError
+
+    with pytest.raises(StoreError, match="No space left|cannot write audio"):
+        w = WavWriter("/dev/full", sync_every=1)
+        w.write(np.zeros(16000, np.float32))
+
+
+def test_answer_file_over_the_length_limit(tmp_path):
+    path = tmp_path / "long.flac"
+    sf.write(str(path), np.zeros(8000 * 60 * 31, np.int16), 8000, format="FLAC")  # 31 minutes of silence
+    with pytest.raises(AudioFileError, match="the limit is 30 minutes"):
+        read_audio(path)

@@ -81,10 +81,13 @@ class WavWriter:
         self.frames = 0
         self.sync_every = sync_every
         self._writes = 0
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._f = os.fdopen(fd, "wb")
-        self._f.write(self._header(0))
-        self._f.flush()
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._f = os.fdopen(fd, "wb")
+            self._f.write(self._header(0))
+            self._f.flush()
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
 
     def _header(self, data_bytes: int) -> bytes:
         return b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE" + b"fmt " + struct.pack(
@@ -94,11 +97,14 @@ class WavWriter:
     def write(self, samples: np.ndarray) -> None:
         scaled = np.round(np.asarray(samples, dtype=np.float64).reshape(-1) * 32768.0)
         pcm = np.clip(scaled, -32768, 32767).astype("<i2")  # exact for audio that came in as int16
-        self._f.write(pcm.tobytes())
-        self.frames += len(pcm)
-        self._writes += 1
-        if self._writes % self.sync_every == 0:
-            self.sync()
+        try:
+            self._f.write(pcm.tobytes())
+            self.frames += len(pcm)
+            self._writes += 1
+            if self._writes % self.sync_every == 0:
+                self.sync()
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
 
     def sync(self) -> None:
         pos = self._f.tell()
@@ -114,11 +120,25 @@ class WavWriter:
 
     def close(self) -> None:
         if not self._f.closed:
-            self.sync()
-            self._f.close()
+            try:
+                self.sync()
+            except OSError:
+                pass  # the error was reported when the write failed
+            finally:
+                try:
+                    self._f.close()
+                except OSError:
+                    pass
 
     def __enter__(self) -> WavWriter:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _write_error(path: Path, exc: OSError):
+    from .errors import StoreError
+
+    return StoreError(f"cannot write audio to {path}: {exc.strerror or exc}",
+                      hint="Is the disk full or read-only? Free some space or set VOICECOACH_HOME to another disk.")
