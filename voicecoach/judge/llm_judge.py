@@ -14,7 +14,7 @@ from ..llm import ChatClient
 from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
 from ..prompts import Prompt, load_prompt
 from . import scoring, structure
-from .text import content_stems, find_quote, stem, words_of
+from .text import content_stems, find_quote, quote_time, stem, words_of
 
 
 class _Reply(BaseModel):
@@ -149,7 +149,6 @@ def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[
     a wrong claim."""
     by_kp = {k.index: k for k in reply.key_points}
     by_m = {m.index: m for m in reply.mistakes}
-    times = {i: w.start for i, w in enumerate(transcript.words)}
     kps: list[KeyPointResult] = []
     for i, kp in enumerate(card.key_points, 1):
         r = by_kp[i]
@@ -162,7 +161,7 @@ def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[
             elif not relevant(quote, kp):
                 verdict, note = "missing", f"downgraded from {r.verdict}: the quote is not about this point"
                 quote = ""
-        kps.append(KeyPointResult(key_point=kp, verdict=verdict, evidence=quote, evidence_start_s=_quote_time(quote, transcript, times), note=note))
+        kps.append(KeyPointResult(key_point=kp, verdict=verdict, evidence=quote, evidence_start_s=quote_time(quote, transcript), note=note))
     mistakes: list[MistakeResult] = []
     for i, m in enumerate(card.common_mistakes, 1):
         r = by_m[i]
@@ -181,14 +180,3 @@ def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[
                 verdict, note, quote = "unsure", "downgraded from made: the quoted words are not in the transcript", ""
         mistakes.append(MistakeResult(mistake=m.text, kind=m.kind, verdict=verdict, evidence=quote, note=note))
     return kps, mistakes
-
-
-def _quote_time(quote: str, transcript: Transcript, times: dict[int, float]) -> float | None:
-    if not quote or not transcript.words:
-        return None
-    target = words_of(quote)[:3]
-    toks = [words_of(w.word)[0] if words_of(w.word) else "" for w in transcript.words]
-    for i in range(len(toks) - len(target) + 1):
-        if toks[i : i + len(target)] == target:
-            return times[i]
-    return None

@@ -12,7 +12,7 @@ import numpy as np
 from ..embed import Embedder
 from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
 from . import scoring, structure
-from .text import Span, content_stems, spans
+from .text import Span, content_stems, quote_time, spans
 
 PROMPT_VERSION = "offline-1"
 
@@ -102,7 +102,7 @@ class OfflineJudge:
                 # The STAR part this point asks for is plainly there.
                 verdict = "covered" if s >= self.t.partial * 0.8 else "partial"
                 evidence = hit
-                start = _time_of(hit, transcript)
+                start = quote_time(hit, transcript)
             out.append(
                 KeyPointResult(
                     key_point=kp,
@@ -172,16 +172,3 @@ def content_fixes(kps: list[KeyPointResult], mistakes: list[MistakeResult]) -> l
     for k in partial[:1]:
         fixes.append(f"Make this point explicit: {k.key_point}")
     return fixes
-
-
-def _time_of(quote: str, transcript: Transcript) -> float | None:
-    from .text import words_of
-
-    if not transcript.words:
-        return None
-    target = words_of(quote)[:3]
-    toks = [(words_of(w.word) or [""])[0] for w in transcript.words]
-    for i in range(len(toks) - len(target) + 1):
-        if toks[i : i + len(target)] == target:
-            return transcript.words[i].start
-    return None

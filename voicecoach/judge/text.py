@@ -116,3 +116,16 @@ def find_quote(quote: str, transcript_text: str, min_ratio: float = 0.85) -> tup
                 if best >= 0.999:
                     return True, best
     return best >= min_ratio, round(best, 3)
+
+
+def quote_time(quote: str, transcript: Transcript) -> float | None:
+    """When a quote starts in the audio: the first word matching its first
+    three words (None for typed answers or no match)."""
+    if not quote or not transcript.words:
+        return None
+    target = words_of(quote)[:3]
+    toks = [(words_of(w.word) or [""])[0] for w in transcript.words]
+    for i in range(len(toks) - len(target) + 1):
+        if toks[i : i + len(target)] == target:
+            return transcript.words[i].start
+    return None
