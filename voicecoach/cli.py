@@ -251,7 +251,9 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
 def _between_questions():
     def ask() -> str:
         try:
-            reply = input("Enter = next question · r = repeat the last one · s = skip · q = stop: ").strip().lower()
+            reply = input("Enter = next question · r = repeat the last one · s = skip · p = pause · q = stop: ").strip().lower()
+            if reply[:1] == "p":
+                input("Paused. Press Enter to go on. ")
         except EOFError:
             return "next"
         return {"r": "repeat", "s": "skip", "q": "stop"}.get(reply[:1], "next")
