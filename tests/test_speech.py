@@ -118,8 +118,8 @@ def test_silero_ignores_silence_and_noise():
 
 @pytest.mark.parametrize("fmt, subtype", [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III"), ("OGG", "VORBIS")])
 def test_answer_files_in_several_formats(tmp_path, whisper, fmt, subtype):
-    text = "Regularization reduces overfitting."
-    src = read_audio(espeak_wav(text, tmp_path / "src.wav"))
+    text = "We train the model on one part of the data and check it on another part."
+    src = read_audio(espeak_wav(text, tmp_path / "src.wav", voice="en"))
     path = tmp_path / f"answer.{fmt.lower()}"
     # 44.1 kHz stereo, to exercise resampling and down-mixing
     from voicecoach.audiofile import resample
@@ -128,7 +128,7 @@ def test_answer_files_in_several_formats(tmp_path, whisper, fmt, subtype):
     sf.write(str(path), stereo, 44100, format=fmt, subtype=subtype)
     audio = read_audio(path)
     assert abs(len(audio) / SAMPLE_RATE - len(src) / SAMPLE_RATE) < 0.2
-    assert wer(text, whisper.transcribe(audio).text) < 0.5
+    assert wer(text, whisper.transcribe(audio).text) < 0.35
 
 
 @pytest.mark.parametrize(
