@@ -53,7 +53,7 @@ def make_coach(tmp_path, text="Cross entropy compares predicted probabilities wi
     played = []
     engines = Engines(synthesizer=Lazy(lambda: synth), transcriber=Lazy(lambda: FakeTranscriber(text)), judge=Lazy(lambda: OfflineJudge(HashEmbedder())))
     store = Store(settings.db_path, settings.audio_dir)
-    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r: played.append(len(s)), record=record)
+    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r, blocking=True: played.append(len(s)), record=record)
     return coach, synth, played
 
 
@@ -247,11 +247,13 @@ def test_clipping_and_quiet_input_warn(tmp_path, bank, monkeypatch):
     monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
 
     def rec_with(level):
-        def record(path, endpointer, **kw):
+        def record(path, endpointer, on_audio, **kw):
             from voicecoach.audiofile import WavWriter
 
+            chunk = np.clip(level * np.sin(np.linspace(0, 2000, 16000 * 5)), -1, 1).astype(np.float32)
             w = WavWriter(path)
-            w.write(np.clip(level * np.sin(np.linspace(0, 2000, 16000 * 5)), -1, 1).astype(np.float32))
+            w.write(chunk)
+            on_audio(chunk)  # as audio.record does for every chunk it writes
             w.close()
             return Recording(path=str(path), sample_rate=16000, duration_s=5.0, stop_reason="silence")
 

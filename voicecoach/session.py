@@ -108,7 +108,7 @@ class Coach:
     engines: Engines
     store: Store
     ui: UI
-    play: Callable[[np.ndarray, int], None] | None = None  # audio output
+    play: Callable[..., None] | None = None  # audio output: play(samples, rate, blocking=True)
     record: Callable[..., Recording] | None = None  # microphone input
     stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # monotonic marks of the last attempt
@@ -132,17 +132,11 @@ class Coach:
         if self.settings.speak and self.play:
             from .audio import tone
 
-            if wait:
-                self.play(tone(freq), 22050)
-            else:
-                try:
-                    self.play(tone(freq), 22050, blocking=False)
-                except TypeError:  # a play function without the option
-                    self.play(tone(freq), 22050)
+            self.play(tone(freq), 22050, blocking=wait)
 
     # -------------------------------------------------------------- the answer
 
-    def _record(self, card: Card, path: Path) -> tuple[Recording, StreamingTranscriber]:
+    def _record(self, card: Card, path: Path) -> tuple[Recording, StreamingTranscriber, float | None]:
         from .vad import Endpointer, SileroVAD
 
         endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
@@ -173,15 +167,17 @@ class Coach:
             raise
         finally:
             phrase.close()
-        self._last_speech = endpointer.last_speech_end
-        return rec, stream
+        return rec, stream, endpointer.last_speech_end
 
-    def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path, prompt: str | None = None) -> tuple[Transcript, Recording | None]:
+    def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path,
+               prompt: str | None = None) -> tuple[Transcript, Recording | None, np.ndarray | None]:
+        """The answer's transcript, its recording (None when typed) and its
+        16 kHz samples, so later stages need not read the file again."""
         if given.text is not None:
             text = given.text.strip()
             if not text:
                 raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
-            return Transcript(text=text, engine="typed", model=""), None
+            return Transcript(text=text, engine="typed", model=""), None, None
         if given.file:
             audio = read_audio(given.file)
             write_wav(audio_path, audio)  # keep a 16 kHz copy beside the database for replay
@@ -190,7 +186,7 @@ class Coach:
             self.say(prompt or card.title)
             self.cue(880)
             try:
-                rec, stream = self._record(card, audio_path)
+                rec, stream, last_speech = self._record(card, audio_path)
             except KeyboardInterrupt as exc:
                 partial = getattr(exc, "partial_recording", None)
                 secs = partial.duration_s if partial else 0.0
@@ -214,7 +210,8 @@ class Coach:
         else:
             with self.ui.status("Transcribing the end of your answer..."):
                 # most of the answer was transcribed while it was spoken
-                transcript = stream.finish(rec.duration_s, last_speech_s=getattr(self, "_last_speech", None))
+                transcript = stream.finish(rec.duration_s, last_speech_s=last_speech)
+                audio = stream.audio()
                 self.timings["chunks_early"] = stream.chunks_done_early
                 self.timings["speculative_tail"] = float(stream.used_speculative)
         self.mark("transcribed")
@@ -222,7 +219,7 @@ class Coach:
         if not transcript.words:
             self.store.mark(attempt_id, "no_speech", rec.duration_s)
             raise NoSpeechError("no speech was found in the answer audio", hint="Check the recording, or answer with --text.")
-        return transcript, rec
+        return transcript, rec, audio
 
     # ----------------------------------------------------------------- attempt
 
@@ -234,10 +231,10 @@ class Coach:
         self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
         attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source, parent_id=parent_id, prompt=prompt)
         try:
-            transcript, rec = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
-            if rec is not None and given.source == "microphone":
-                self._check_levels(rec)
-            result = self.score(card, transcript, rec, attempt_id, given.source, prompt=prompt, parent_id=parent_id)
+            transcript, rec, audio = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
+            if audio is not None and given.source == "microphone":
+                self._check_levels(audio)
+            result = self.score(card, transcript, rec, attempt_id, given.source, prompt=prompt, parent_id=parent_id, audio=audio)
         except KeyboardInterrupt:
             # Ctrl-C while speaking, transcribing or scoring: keep what exists.
             has_audio = audio_path.exists() and audio_path.stat().st_size > 44
@@ -299,10 +296,9 @@ class Coach:
         self.mark("written_feedback")
         return result
 
-    def _check_levels(self, rec: Recording) -> None:
+    def _check_levels(self, audio: np.ndarray) -> None:
         """Warn about clipping or a very quiet microphone (the answer is still scored)."""
-        audio = _load(rec.path)
-        if audio is None or len(audio) == 0:
+        if len(audio) == 0:
             return
         clipped = float(np.mean(np.abs(audio) >= 0.99))
         loud = np.sort(np.abs(audio))[int(len(audio) * 0.99)]  # 99th percentile: the speech peaks
