@@ -91,9 +91,12 @@ def espeak_wav(text: str, path: Path, rate_wpm: int = 160, voice: str = "en-us",
 def wer(ref: str, hyp: str) -> float:
     import re
 
+    # "press 1" and "press one" are the same words: Whisper writes either
+    digits = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
     def norm(s: str) -> list[str]:
         s = s.lower().replace("-", " ")
-        return re.findall(r"[a-z0-9']+", s)
+        return [digits.get(w, w) for w in re.findall(r"[a-z0-9']+", s)]
 
     r, h = norm(ref), norm(hyp)
     d = list(range(len(h) + 1))
@@ -178,3 +181,24 @@ def pulse(tmp_path_factory):
     client_env = {"XDG_RUNTIME_DIR": str(rt), "PULSE_SERVER": f"unix:{rt}/pulse/native", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}
     yield client_env
     subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+
+
+def stream_like_the_microphone(audio, transcriber, end_silence_s: float = 2.5):
+    """Feed 16 kHz audio through the path the microphone takes (Silero
+    endpointer + StreamingTranscriber, 0.1 s blocks, faster than real time).
+    Returns (Transcript, chunks cut)."""
+    from voicecoach.streaming import StreamingTranscriber
+    from voicecoach.vad import Endpointer, SileroVAD
+
+    ep = Endpointer(SileroVAD(), end_silence_s=end_silence_s)
+    st = StreamingTranscriber(lambda: transcriber)
+    block = 1600
+    for k in range(0, len(audio), block):
+        piece = audio[k : k + block]
+        st.add(piece)
+        ended = ep.feed(piece)
+        st.poll(ep.segments)
+        if ended:
+            break
+    t = st.finish(st._n / 16000, last_speech_s=ep.last_speech_end)
+    return t, st.chunks_done_early + 1

@@ -36,6 +36,28 @@ def asterisk_clips(n: int) -> list[tuple[Path, str]]:
     return clips[:n]
 
 
+def spoken_answers(n: int, seconds: float = 70.0, seed: int = 7) -> list[tuple[np.ndarray, str]]:
+    """n answer-length recordings of human speech (consecutive prompts) with
+    their reference texts; pauses between sentences vary (0.3-1.2 s) like a
+    speaker's, and each ends with 2.5 s of silence."""
+    rng = np.random.default_rng(seed)
+    clips = asterisk_clips(400)
+    out, i = [], 0
+    for _ in range(n):
+        parts, refs, total = [], [], 0.0
+        while total < seconds and i < len(clips):
+            path, ref = clips[i]
+            i += 1
+            a = read_audio(path)
+            pause = float(rng.uniform(0.3, 1.2))
+            parts += [a, np.zeros(int(pause * SAMPLE_RATE), np.float32)]
+            refs.append(ref)
+            total += len(a) / SAMPLE_RATE + pause
+        parts.append(np.zeros(int(2.5 * SAMPLE_RATE), np.float32))
+        out.append((np.concatenate(parts), " ".join(refs)))
+    return out
+
+
 def test_whisper_on_human_speech_within_wer_bound(whisper):
     clips = asterisk_clips(12)
     refs, hyps = [], []
@@ -206,3 +228,33 @@ def test_packaged_base_model_assembles_and_transcribes(tmp_path):
     w = FasterWhisperTranscriber("base", beam_size=1, cache_dir=tmp_path)
     refs, hyps = zip(*[(ref, w.transcribe(read_audio(p)).text) for p, ref in clips])
     assert wer(" ".join(refs), " ".join(hyps)) < 0.12
+
+
+def test_streamed_transcript_is_as_good_as_the_whole_file():
+    """A 76 s answer of human speech, cut into chunks at VAD pauses and
+    transcribed chunk by chunk (as while the candidate speaks), scores as well
+    as transcribing the whole file at once. This answer used to gain a
+    Whisper stock phrase ("and we'll see you in the next one") at a chunk end."""
+    from tests.conftest import stream_like_the_microphone
+    from voicecoach.stt import FasterWhisperTranscriber
+
+    whisper = FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=True)  # as the app runs it
+    audio, reference = spoken_answers(4)[3]
+    streamed, chunks = stream_like_the_microphone(audio, whisper)
+    whole = whisper.transcribe(audio)
+    assert chunks >= 3
+    assert "see you" not in streamed.text.lower()
+    assert wer(reference, streamed.text) <= wer(reference, whole.text) + 0.005, (streamed.text, whole.text)
+    starts = [w.start for w in streamed.words]
+    assert starts == sorted(starts) and streamed.words[-1].end <= len(audio) / SAMPLE_RATE
+
+
+def test_stock_phrases_on_trailing_silence_are_dropped():
+    from voicecoach.stt import looks_hallucinated, looks_looped
+
+    # seen at chunk ends: "And we'll see you next time." in 0.02 s, avg log-prob -1.3
+    assert looks_hallucinated(0.02, 6, -1.31)
+    assert looks_hallucinated(0.08, 4, -1.27)
+    assert not looks_hallucinated(2.4, 6, -1.31)  # real words take time
+    assert not looks_hallucinated(0.2, 1, -0.2)  # a short confident "yes"
+    assert looks_looped("the the the the the model") and not looks_looped("the model is the best model")

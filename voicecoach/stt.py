@@ -128,6 +128,8 @@ class FasterWhisperTranscriber:
             words: list[Word] = []
             texts: list[str] = []
             for seg in segments:
+                if looks_hallucinated(seg.end - seg.start, len(seg.words or []), seg.avg_logprob):
+                    continue
                 texts.append(seg.text.strip())
                 for w in seg.words or []:
                     token = w.word.strip()
@@ -136,6 +138,14 @@ class FasterWhisperTranscriber:
         except Exception as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
         return Transcript(text=" ".join(t for t in texts if t), words=words, engine=self.engine, model=self.model_name, duration_s=round(duration, 3))
+
+
+def looks_hallucinated(duration_s: float, n_words: int, avg_logprob: float) -> bool:
+    """Whisper's stock phrases on the silence after speech ("Thank you.",
+    "And we'll see you next time."): several words squeezed into a few
+    hundredths of a second, decoded with low confidence. Real words take at
+    least ~0.1 s each (bench/streaming.py: these appeared at chunk ends)."""
+    return n_words >= 1 and duration_s < 0.06 * n_words and avg_logprob < -0.6
 
 
 _LOOP = re.compile(r"(\b[\w']+\b)(?:[\s,.!?-]+\1\b){4,}|(.{1,6}?)\2{7,}", re.I)

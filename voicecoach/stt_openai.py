@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import TranscriptionError
 from .models import Transcript, Word
-from .stt import VERBATIM_PROMPT, embedded_model_path
+from .stt import VERBATIM_PROMPT, embedded_model_path, looks_hallucinated
 
 INSTALL_HINT = (
     "Install it with `bash install.sh --dev`, or into your environment: "
@@ -116,6 +116,8 @@ class OpenAIWhisperTranscriber:
             words: list[Word] = []
             texts: list[str] = []
             for seg in result["segments"]:
+                if looks_hallucinated(seg["end"] - seg["start"], len(seg.get("words") or []), seg["avg_logprob"]):
+                    continue
                 texts.append(seg["text"].strip())
                 for w in seg.get("words") or []:
                     token = w["word"].strip()
