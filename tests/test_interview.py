@@ -1,5 +1,6 @@
-"""A multi-question spoken interview with a follow-up, end to end over the
-virtual PulseAudio devices; the typed interview; follow-up wording."""
+"""A multi-question spoken interview with a follow-up and a spoken "skip",
+end to end over the virtual PulseAudio devices; the typed interview;
+follow-up wording."""
 
 from __future__ import annotations
 
@@ -31,16 +32,22 @@ def test_spoken_interview_with_follow_up(pulse, tmp_path, isolated_home, whisper
     fallback = espeak_wav(FALLBACK, tmp_path / "fallback.wav", voice="en")
     captured = tmp_path / "speaker.wav"
     rec = subprocess.Popen(["parecord", "--device=speaker.monitor", "--file-format=wav", "--rate=16000", "--channels=1", str(captured)], env=env)
-    proc = subprocess.Popen([VOICECOACH, "practice", "-q", "cross-entropy-vs-mse", "-q", "mla-l1-vs-l2", "--json", "--end-silence", "3",
+    skip = espeak_wav("Skip this one, please.", tmp_path / "skip.wav", voice="en")
+    proc = subprocess.Popen([VOICECOACH, "practice", "-q", "cross-entropy-vs-mse", "-q", "mla-bias-variance-tradeoff", "-q", "mla-l1-vs-l2",
+                             "--json", "--end-silence", "3",
                              "--follow-ups", "1", "--persona", "neutral"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     log = []
-    played = 0
+    played = skips = 0
     deadline = time.time() + 420
     while time.time() < deadline:
         line = proc.stderr.readline()
         if not line:
             break
         log.append(line)
+        if "Say or type" in line:  # between questions: skip the second card by voice
+            time.sleep(0.4)
+            subprocess.run(["paplay", "--device=micfeed", str(skip)], env=env, check=True, timeout=60)
+            skips += 1
         if "Listening" in line:
             time.sleep(0.4)
             wav = answers[played] if played < len(answers) else fallback
@@ -59,13 +66,15 @@ def test_spoken_interview_with_follow_up(pulse, tmp_path, isolated_home, whisper
     # the session record holds every question, follow-up and answer
     db = sqlite3.connect(isolated_home / "voicecoach.db")
     rows = db.execute("SELECT card_id, prompt_text, parent_id, status FROM attempts ORDER BY rowid").fetchall()
-    assert [r[0] for r in rows if r[2] is None] == ["cross-entropy-vs-mse", "mla-l1-vs-l2"]
+    assert skips == 1 and any('Heard: "' in x and "skip" in x.lower() for x in log), "".join(log)
+    assert [r[0] for r in rows if r[2] is None] == ["cross-entropy-vs-mse", "mla-l1-vs-l2"]  # the middle card was skipped by voice
     assert all(r[1] for r in rows) and all(r[3] == "scored" for r in rows)
     assert db.execute("SELECT ended_at FROM sessions").fetchone()[0]
     # what the interviewer said went to the speaker
     heard = whisper.transcribe(read_audio(captured)).text.lower()
     assert "interview" in heard and "question" in heard
     assert "regulari" in heard or "l1" in heard.replace(" ", "")
+    assert "say next" in heard or "repeat" in heard  # the spoken between-questions prompt
 
 
 def test_typed_interview_runs_in_text_mode(isolated_home):

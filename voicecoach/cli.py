@@ -235,8 +235,12 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
 
             writer = llm_follow_up(LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
         n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
+        hands_free = not typed and coach.record is not None and settings.command_window_s > 0
+        keys = _typed_command_check()
         run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
-                        between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng)
+                        between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng,
+                        listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
+                        command_window_s=settings.command_window_s)
         results = run.run(cards, session_id)
         if json_out:
             for r in results:
@@ -248,15 +252,37 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
             _emit_json(result)
 
 
+def _typed_command_check():
+    """While listening for a spoken command: a line typed meanwhile (Enter,
+    r, s, p, q or a word) as a command; None until one is typed."""
+    import select
+
+    from .commands import typed_command
+
+    if not sys.stdin or not sys.stdin.isatty():
+        return None
+
+    def check():
+        try:
+            ready, _, _ = select.select([sys.stdin], [], [], 0)
+        except (OSError, ValueError):
+            return None
+        return typed_command(sys.stdin.readline()) if ready else None
+
+    return check
+
+
 def _between_questions():
+    from .commands import typed_command
+
     def ask() -> str:
         try:
-            reply = input("Enter = next question · r = repeat the last one · s = skip · p = pause · q = stop: ").strip().lower()
-            if reply[:1] == "p":
-                input("Paused. Press Enter to go on. ")
+            command = typed_command(input("Enter = next question · r = repeat the last one · s = skip · p = pause · q = stop: "))
+            if command == "pause":
+                command = typed_command(input("Paused. Press Enter to go on (or q to stop). ")) or "next"
         except EOFError:
             return "next"
-        return {"r": "repeat", "s": "skip", "q": "stop"}.get(reply[:1], "next")
+        return command if command in ("repeat", "skip", "stop") else "next"
 
     return ask
 

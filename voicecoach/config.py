@@ -49,6 +49,9 @@ class Settings(BaseModel):
     end_silence_s: float = 2.5
     # Seconds before any speech at which we give up ("I didn't hear anything").
     no_speech_timeout_s: float = 15.0
+    # Seconds to listen for a spoken command between interview questions
+    # (next, repeat, skip, pause, stop); silence goes on. 0: typed only.
+    command_window_s: float = Field(default=6.0, ge=0.0, le=60.0)
     # Interviewer voice: a pyttsx3 voice id (espeak-ng), speaking rate (wpm), volume.
     voice: str = "gmw/en"
     tts_rate: int = 165
@@ -87,6 +90,7 @@ ENV_KEYS = {
     "stt_model": "VOICECOACH_STT_MODEL",
     "stt_verbatim": "VOICECOACH_STT_VERBATIM",
     "end_silence_s": "VOICECOACH_END_SILENCE",
+    "command_window_s": "VOICECOACH_COMMAND_WINDOW",
     "voice": "VOICECOACH_VOICE",
     "tts_rate": "VOICECOACH_TTS_RATE",
     "speak": "VOICECOACH_SPEAK",

@@ -23,6 +23,12 @@ FOLLOW_UPS = {
     "neutral": ["You did not mention this. {probe}?", "Follow-up question: {probe}?"],
     "tough": ["You skipped something important. {probe}?", "That is incomplete. {probe}? Be specific."],
 }
+BETWEEN = {
+    "friendly": "Whenever you're ready, say next. You can also say repeat, skip, pause or stop.",
+    "neutral": "Say next to continue, or repeat, skip, pause or stop.",
+    "tough": "Next question? Say next, repeat, skip, pause or stop.",
+}
+PAUSE_WINDOW_S = 10.0  # one listening window while paused; they repeat until a command
 CLOSINGS = {
     "friendly": "That's the end of the interview. Thanks, you did well to get through it. {summary}",
     "neutral": "That concludes the interview. {summary}",
@@ -66,10 +72,14 @@ class Interview:
     follow_ups: int = 1  # follow-up questions per card, at most
     think_s: float = 0.0
     typed: Callable[[str], str] | None = None  # text mode: ask and read an answer
-    between: Callable[[], str] | None = None  # 'next' | 'repeat' | 'skip' | 'stop'
+    between: Callable[[], str] | None = None  # typed only: 'next' | 'repeat' | 'skip' | 'stop'
+    # Hands-free: listen (seconds) -> (command or None, what was heard); keys typed meanwhile count too.
+    listen: Callable[[float], tuple[str | None, str]] | None = None
+    command_window_s: float = 6.0
     follow_up_writer: Callable[[Card, AttemptResult], str | None] | None = None  # LLM follow-ups
     rng: random.Random = field(default_factory=random.Random)
     results: list[AttemptResult] = field(default_factory=list)
+    _prompted: bool = False
 
     def _say(self, text: str) -> None:
         self.coach.ui.info(f"[bold cyan]Interviewer:[/bold cyan] {text}")
@@ -86,13 +96,17 @@ class Interview:
         n = len(cards)
         self._say(INTROS[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit)))
         i = 0
+        skipped = False
         while i < len(cards):
             card = cards[i]
-            command = self.between() if (self.between and i > 0) else "next"
+            # after a skip the next question follows at once
+            command = self._between() if i > 0 and not skipped else "next"
+            skipped = False
             if command == "stop":
                 break
             if command == "skip":
                 i += 1
+                skipped = True
                 continue
             if command == "repeat" and i > 0:
                 i -= 1
@@ -121,6 +135,40 @@ class Interview:
         self._say(CLOSINGS[self.persona].format(summary=summary))
         self.coach.store.end_session(session_id)
         return self.results
+
+    def _between(self) -> str:
+        """What the candidate wants before the next question. Spoken: a short
+        listening window (silence means go on); "pause" waits, without a time
+        limit, until they say "continue" (or another command) or press Enter."""
+        if self.listen is None:
+            return self.between() if self.between else "next"
+        from .commands import HELP
+
+        first = not self._prompted
+        self._prompted = True
+        self._say(BETWEEN[self.persona] if first else "Ready for the next question?")
+        self.coach.ui.info(f"Say or type: {HELP} (silence or Enter = next).")
+        for attempt in range(2):
+            command, heard = self.listen(self.command_window_s)
+            if heard:
+                self.coach.ui.info(f"Heard: \"{heard}\"")
+            if command == "pause":
+                return self._paused()
+            if command:
+                return command
+            if not heard:
+                return "next"
+            if attempt == 0:
+                self._say(f"Sorry, I didn't catch that. Say {HELP}.")
+        return "next"
+
+    def _paused(self) -> str:
+        self._say("Paused. Say continue when you're ready.")
+        self.coach.ui.info("Paused: say \"continue\" or press Enter to go on (or say stop).")
+        while True:
+            command, heard = self.listen(PAUSE_WINDOW_S)
+            if command and command != "pause":
+                return command
 
     @staticmethod
     def summary(results: list[AttemptResult]) -> str:

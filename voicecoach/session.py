@@ -339,6 +339,39 @@ class Coach:
                 return
             time.sleep(0.1)
 
+    def listen_for_command(self, window_s: float, keys: Callable[[], str | None] | None = None) -> tuple[str | None, str]:
+        """A short listening window between questions: (command, what was
+        heard). A key typed meanwhile wins (``keys`` returns its command).
+        Nothing said -> (None, ""); speech without a command -> (None, text).
+        The audio goes to a private temporary file and is not kept."""
+        import tempfile
+
+        from .commands import match_command
+        from .vad import Endpointer, SileroVAD
+
+        if self.record is None:
+            return None, ""
+        endpointer = Endpointer(SileroVAD(), end_silence_s=0.8)
+        typed: list[str] = []
+        chunks: list[np.ndarray] = []
+
+        def should_stop() -> str | None:
+            command = keys() if keys else None
+            if command:
+                typed.append(command)
+                return "key"
+            return None
+
+        with tempfile.TemporaryDirectory(prefix="voicecoach-") as tmp:
+            self.record(Path(tmp) / "command.wav", endpointer, limit_s=window_s, no_speech_timeout_s=window_s,
+                        device=self.settings.input_device, should_stop=should_stop, on_tick=None, on_audio=chunks.append)
+        if typed:
+            return typed[0], ""
+        if not endpointer.heard_speech or not chunks:
+            return None, ""
+        text = self.engines.transcriber.get().transcribe(np.concatenate(chunks)).text.strip()
+        return match_command(text), text
+
     def rescore(self, attempt_id: str) -> AttemptResult:
         """Score a saved attempt again (another model, a newer prompt), keeping
         earlier results. An interrupted attempt is transcribed from its audio."""
