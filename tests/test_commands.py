@@ -17,7 +17,7 @@ from tests.test_orchestration import fake_record, make_coach
 from voicecoach import audio
 from voicecoach.commands import match_command, typed_command
 from voicecoach.interview import Interview
-from voicecoach.session import Lazy
+from voicecoach.session import AnswerInput, Lazy
 
 
 @pytest.mark.parametrize(
@@ -143,3 +143,75 @@ def test_spoken_command_through_the_virtual_microphone(pulse, tmp_path, monkeypa
     start = time.monotonic()
     assert coach.listen_for_command(2.0) == (None, "")
     assert time.monotonic() - start < 6
+
+
+def test_repeat_request_at_the_start_of_an_answer_rereads_the_question(tmp_path, bank, monkeypatch):
+    """Fakes: the first recording stops with 'repeat' (as the phrase watcher
+    reports it), so the question is said again and the answer recorded anew."""
+    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    reasons = ["repeat", "repeat", "repeat", "silence"]
+    inner = fake_record(5)
+
+    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
+        rec = inner(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio)
+        return rec.model_copy(update={"stop_reason": reasons.pop(0)})
+
+    coach, synth, _ = make_coach(tmp_path, record=record)
+    card = bank.get("cross-entropy-vs-mse")
+    result = coach.attempt(card, AnswerInput(), coach.store.new_session("practice"))
+    assert sum(s == card.title for s in synth.spoken) == 3  # asked, then repeated twice at most
+    assert result.stop_reason == "repeat"  # the third 'repeat' is not honoured: that recording is the answer
+    assert reasons == ["silence"]
+
+
+def test_phrase_watcher_tells_a_repeat_request_from_a_closing_phrase():
+    from voicecoach.session import PhraseWatcher
+    from voicecoach.stt import FakeTranscriber
+    from voicecoach.vad import Endpointer, EnergyVAD
+
+    def watcher(text, allow_repeat=True, segments=((0.5, 2.0),)):
+        ep = Endpointer(EnergyVAD())
+        ep.segments = list(segments)
+        w = PhraseWatcher(ep, Lazy(lambda: FakeTranscriber(text)), lambda: np.zeros(16000 * 4, np.float32), allow_repeat=allow_repeat)
+        assert w.check() is None  # submitted in the background
+        found = w.settle()  # what the recorder asks when the answer has ended meanwhile
+        w.close()
+        return found
+
+    assert watcher("Sorry, could you repeat the question?") == "repeat"
+    assert watcher("Sorry, could you repeat the question?", allow_repeat=False) is None
+    assert watcher("Could you say that again?", segments=((0.5, 2.0), (3.0, 4.0))) is None  # only as the first thing said
+    assert watcher("And that's my answer.") == "phrase"
+    assert watcher("The gradient is larger.") is None
+
+
+@pytest.mark.pulse
+@pytest.mark.slow
+def test_spoken_repeat_request_through_the_virtual_microphone(pulse, tmp_path, bank, monkeypatch, whisper):
+    """Real recorder, VAD and Whisper on the virtual mic: "could you repeat
+    the question?" as the first thing said gets the question again, and the
+    answer recorded after it is the one scored."""
+    for k, v in pulse.items():
+        monkeypatch.setenv(k, v)
+    coach, synth, _ = make_coach(tmp_path, record=audio.record)
+    coach.engines.transcriber = Lazy(lambda: whisper)
+    clips = [espeak_wav("Sorry, could you repeat the question?", tmp_path / "rep.wav", voice="en"),
+             espeak_wav("Cross entropy compares predicted probabilities with the true labels. That's my answer.", tmp_path / "ans.wav", voice="en")]
+    env = {**os.environ, **pulse}
+
+    def speak():
+        for n, clip in enumerate(clips, 1):
+            deadline = time.time() + 60
+            while sum(e == ("listening",) for e in coach.ui.events) < n and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+            subprocess.run(["paplay", "--device=micfeed", str(clip)], env=env, check=True, timeout=30)
+
+    t = threading.Thread(target=speak)
+    t.start()
+    card = bank.get("cross-entropy-vs-mse")
+    result = coach.attempt(card, AnswerInput(), coach.store.new_session("practice"))
+    t.join()
+    assert sum(s == card.title for s in synth.spoken) == 2, result.transcript.text
+    assert ("info", "Repeating the question.") in coach.ui.events
+    assert "repeat" not in result.transcript.text.lower() and "cross" in result.transcript.text.lower()

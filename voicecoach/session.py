@@ -25,6 +25,9 @@ from .store import Store
 from .streaming import StreamingTranscriber
 
 T = TypeVar("T")
+# Asked as the first thing in an answer, this re-reads the question.
+REPEAT_REQUEST = re.compile(r"\b(repeat (the|that|your)( question)?|say (that|it) again|come again|pardon)\b", re.I)
+MAX_REPEATS = 2
 
 CLOSING_PHRASES = re.compile(
     r"\b(my (final )?answer|end of (my )?answer|i'?m done|i am done|that'?s all|that is all|that'?s it( from me)?)[.!]?\s*$",
@@ -136,7 +139,7 @@ class Coach:
 
     # -------------------------------------------------------------- the answer
 
-    def _record(self, card: Card, path: Path) -> tuple[Recording, StreamingTranscriber, float | None]:
+    def _record(self, card: Card, path: Path, allow_repeat: bool = False) -> tuple[Recording, StreamingTranscriber, float | None]:
         from .vad import Endpointer, SileroVAD
 
         endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
@@ -147,7 +150,7 @@ class Coach:
             self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)
 
         stream = StreamingTranscriber(self.engines.transcriber.get, warm=warm)
-        phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio)
+        phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio, allow_repeat=allow_repeat)
         checks = [phrase.check, *self.stop_checks]
 
         def should_stop() -> str | None:
@@ -162,6 +165,12 @@ class Coach:
             with self.ui.listening() as on_tick:
                 rec = self.record(path, endpointer, limit_s=card.answer_limit_s, no_speech_timeout_s=self.settings.no_speech_timeout_s,
                                   device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=stream.add)
+            if rec.stop_reason == "silence":
+                # a short last utterance may still be being checked: a closing
+                # phrase or a request to repeat the question decides the reason
+                late = phrase.settle()
+                if late:
+                    rec = rec.model_copy(update={"stop_reason": late})
         except BaseException:
             stream.close()
             raise
@@ -183,10 +192,15 @@ class Coach:
             write_wav(audio_path, audio)  # keep a 16 kHz copy beside the database for replay
             rec = Recording(path=str(audio_path), sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3), stop_reason="file")
         else:
-            self.say(prompt or card.title)
-            self.cue(880)
             try:
-                rec, stream, last_speech = self._record(card, audio_path)
+                for repeats in range(MAX_REPEATS + 1):
+                    self.say(prompt or card.title)
+                    self.cue(880)
+                    rec, stream, last_speech = self._record(card, audio_path, allow_repeat=repeats < MAX_REPEATS)
+                    if rec.stop_reason != "repeat" or repeats == MAX_REPEATS:
+                        break
+                    stream.close()
+                    self.ui.info("Repeating the question.")
             except KeyboardInterrupt as exc:
                 partial = getattr(exc, "partial_recording", None)
                 secs = partial.duration_s if partial else 0.0
@@ -408,36 +422,52 @@ class PhraseWatcher:
     """Transcribes each segment the VAD closes, in the background, to notice a
     closing phrase ("that's my answer") and stop recording."""
 
-    def __init__(self, endpointer, transcriber: Lazy, audio: Callable[[], np.ndarray]) -> None:
+    def __init__(self, endpointer, transcriber: Lazy, audio: Callable[[], np.ndarray], allow_repeat: bool = False) -> None:
         self.endpointer = endpointer
+        self.allow_repeat = allow_repeat
         self.transcriber = transcriber
         self.audio = audio
         self._seen = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phrase")
         self._pending: Future | None = None
 
-    def _tail_has_phrase(self, start_s: float, end_s: float) -> bool:
+    def _classify(self, start_s: float, end_s: float, first: bool) -> str | None:
         a = self.audio()[int(max(0.0, start_s - 0.2) * SAMPLE_RATE) : int((end_s + 0.3) * SAMPLE_RATE)]
-        text = self.transcriber.get().transcribe(a).text
-        return bool(CLOSING_PHRASES.search(text.strip()))
+        text = self.transcriber.get().transcribe(a).text.strip()
+        if first and REPEAT_REQUEST.search(text):
+            return "repeat"
+        return "phrase" if CLOSING_PHRASES.search(text) else None
 
     def check(self) -> str | None:
         if self._pending is not None and self._pending.done():
             try:
-                if self._pending.result():
-                    return "phrase"
+                found = self._pending.result()
+                if found:
+                    return found
             except Exception:
                 pass  # a failed look-ahead never stops the recording
             self._pending = None
         segs = self.endpointer.segments
         if len(segs) > self._seen and self._pending is None:
+            first = self.allow_repeat and self._seen == 0 and len(segs) == 1
             self._seen = len(segs)
             start, end = segs[-1]
             # A closing phrase comes after a pause, as a short utterance of its
-            # own; checking only short segments keeps the CPU for transcription.
+            # own (so does "could you repeat the question?" as the first thing
+            # said); checking only short segments keeps the CPU for transcription.
             if end - start <= 3.0:
-                self._pending = self._pool.submit(self._tail_has_phrase, start, end)
+                self._pending = self._pool.submit(self._classify, start, end, first)
         return None
+
+    def settle(self, timeout_s: float = 3.0) -> str | None:
+        """The verdict on a segment still being checked (when the recording
+        has just ended), waiting a moment for it."""
+        if self._pending is None:
+            return None
+        try:
+            return self._pending.result(timeout=timeout_s)
+        except Exception:  # noqa: BLE001 - a timeout or a failed check decides nothing
+            return None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
