@@ -111,12 +111,15 @@ def main() -> None:
     if args.calibrate:
         dev, test = items[0::2], items[1::2]
         best = None
-        for cov, part, lw in itertools.product([0.46, 0.48, 0.5, 0.52, 0.55, 0.58, 0.62], [0.36, 0.4, 0.43, 0.46], [0.35, 0.5, 0.6, 0.7]):
+        grid = itertools.product([0.46, 0.48, 0.5, 0.52, 0.55, 0.58, 0.62], [0.36, 0.4, 0.43, 0.46], [0.35, 0.5, 0.6, 0.7], [0.0, 1.0, 2.0], [0.0, 0.25, 0.5])
+        for cov, part, lw, spec, con in grid:
             if part >= cov:
                 continue
-            offline.t = Thresholds(covered=cov, partial=part, lexical_weight=lw)
+            offline.t = Thresholds(covered=cov, partial=part, lexical_weight=lw, specificity=spec, contrast=con)
             r = evaluate(offline, dev)
-            key = (r["mentioned"][2] + r["strict"][2], r["mistake_accuracy"])
+            # First the ranking checks (strong over partial and off-topic, injection not over partial), then F1, then mistakes.
+            ranked = sum(int(r[k].split("/")[0]) for k in ("strong_over_partial", "strong_over_off_topic", "injection_not_above_partial"))
+            key = (ranked, r["mentioned"][2] + r["strict"][2], r["mistake_accuracy"])
             if best is None or key > best[0]:
                 best = (key, offline.t)
         print(f"best on dev cards: {best[1]}")

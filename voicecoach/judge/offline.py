@@ -1,9 +1,15 @@
 """The offline judge: key-point coverage from sentence embeddings over clauses
 and sliding windows, mistakes from key points (omissions) or strong evidence
-(claims), structure and delivery from code. No key, no network."""
+(claims), structure and delivery from code. No key, no network.
+
+Key points of one card often share their vocabulary (ROC, PR, positives,
+rates), so the matcher is made discriminative between them: shared content
+words weigh less than words specific to one key point, and a span that matches
+another key point of the card better counts less for this one."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -23,11 +29,17 @@ class Thresholds:
     (grid search on the even cards, checked on the odd ones)."""
 
     covered: float = 0.46  # match score at or above which a key point is covered
-    partial: float = 0.43  # ... at or above which it is partially covered
-    lexical_weight: float = 0.6  # share of the score from shared content words
+    partial: float = 0.40  # ... at or above which it is partially covered
+    lexical_weight: float = 0.5  # share of the score from shared content words
     claim_made: float = 0.78  # a wrong claim needs near-paraphrase evidence
     claim_absent: float = 0.50  # below this nothing in the answer resembles the claim
     anchor_weight: float = 0.95  # matches to the sample answer's phrasing count slightly less
+    # A content word weighs log(1 + n / df) ** specificity in the lexical share,
+    # df = how many of the card's n key points use it (0 = every word counts the same).
+    specificity: float = 2.0
+    # A span scoring s for this key point and r > s for another of the card's key
+    # points counts s - contrast * (r - s) for this one (0 = no contrast).
+    contrast: float = 0.5
 
 
 NEGATION = re.compile(r"\b(not|never|no|don't|doesn't|shouldn't|wouldn't|isn't|aren't|avoid|instead of|rather than|wrong|bad idea|unsuitable|inappropriate)\b", re.I)
@@ -53,9 +65,27 @@ class OfflineJudge:
     def info(self) -> JudgeInfo:
         return JudgeInfo(kind="offline", model=self.embedder.name, prompt_version=PROMPT_VERSION)
 
-    def _match(self, targets: list[str], cands: list[Span]) -> tuple[np.ndarray, np.ndarray]:
+    def word_weights(self, card: Card) -> dict[str, float] | None:
+        """How specific each content word is to one of the card's key points:
+        an inverse document frequency over the key points, raised to
+        ``specificity``. Words in no key point (e.g. the sample answer's own)
+        weigh as much as a word in one: the weight under the key "" (never a
+        content word). None when weighting is off."""
+        if self.t.specificity <= 0:
+            return None
+        n = len(card.key_points)
+        df: dict[str, int] = {}
+        for kp in card.key_points:
+            for w in content_stems(kp):
+                df[w] = df.get(w, 0) + 1
+        weights = {w: math.log(1 + n / c) ** self.t.specificity for w, c in df.items()}
+        weights[""] = math.log(1 + n) ** self.t.specificity  # the default, for unseen words
+        return weights
+
+    def _match(self, targets: list[str], cands: list[Span], weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Score matrix (targets x spans): cosine blended with the share of the
-        target's content words that the span contains."""
+        target's content words that the span contains (weighted by ``weights``
+        from :meth:`word_weights` when given)."""
         if not cands:
             return np.zeros((len(targets), 0)), np.zeros((len(targets), 0))
         a = self.embedder.encode(targets)
@@ -65,8 +95,14 @@ class OfflineJudge:
         span_stems = [content_stems(c.text) for c in cands]
         for i, t in enumerate(targets):
             ts = content_stems(t)
-            if ts:
+            if not ts:
+                continue
+            if weights is None:
                 lex[i] = [len(ts & s) / len(ts) for s in span_stems]
+            else:
+                wt = {x: weights.get(x, weights[""]) for x in ts}
+                total = sum(wt.values())
+                lex[i] = [sum(wt[x] for x in ts & s) / total for s in span_stems]
         w = self.t.lexical_weight
         return (1 - w) * cos + w * lex, cos
 
@@ -77,15 +113,17 @@ class OfflineJudge:
         if not sentences:
             return list(card.key_points)
         fake = [Span(x, 0, 0, None) for x in sentences]
-        score, _ = self._match(card.key_points, fake)
+        score, _ = self._match(card.key_points, fake, self.word_weights(card))
         return [sentences[int(np.argmax(score[i]))] for i in range(len(card.key_points))]
 
     def key_points(self, card: Card, transcript: Transcript) -> list[KeyPointResult]:
         cands = spans(transcript)
-        score, _ = self._match(card.key_points, cands)
+        weights = self.word_weights(card)
+        score, _ = self._match(card.key_points, cands, weights)
         if cands and self.t.anchor_weight > 0:
-            anchor_score, _ = self._match(self.anchors(card), cands)
+            anchor_score, _ = self._match(self.anchors(card), cands, weights)
             score = np.maximum(score, self.t.anchor_weight * anchor_score)
+        score = contrast(score, self.t.contrast)
         star = structure.star_evidence(card, transcript.text) if card.is_behavioral else {}
         out = []
         for i, kp in enumerate(card.key_points):
@@ -158,6 +196,17 @@ class OfflineJudge:
         )
         fixes = content_fixes(kps, mistakes) + struct.notes[:1] + (d_notes[:1] if delivery is not None else [])
         return Verdicts(key_points=kps, mistakes=mistakes, scores=scores, fixes=fixes[:3], structure_notes=struct.notes + d_notes, judge=self.info)
+
+
+def contrast(score: np.ndarray, weight: float) -> np.ndarray:
+    """Make a (key points x spans) score matrix discriminative between key
+    points: where another key point matches a span better (by a gap g), this
+    key point's score for that span drops by ``weight * g``."""
+    if weight <= 0 or score.shape[0] < 2 or score.shape[1] == 0:
+        return score
+    # The gap to the best key point of each span is the gap to the best *other*
+    # key point wherever there is one, and 0 for the best key point itself.
+    return score - weight * (score.max(axis=0, keepdims=True) - score)
 
 
 def content_fixes(kps: list[KeyPointResult], mistakes: list[MistakeResult]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..models import Transcript
 
@@ -21,6 +22,7 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
+@lru_cache(maxsize=1 << 16)  # the judges stem the same words many times over
 def stem(w: str) -> str:
     for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "ness", "ment", "ers", "er", "ed", "es", "ly", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf):
