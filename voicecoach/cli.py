@@ -226,30 +226,41 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
     coach = _coach(settings, json_out, need_mic=given.source == "microphone" and not typed)
     session_id = coach.store.new_session("interview" if len(cards) > 1 or interview or typed or think_s else "practice")
     if len(cards) > 1 or interview or typed or think_s:
-        from .interview import Interview, typed_answer
-
-        writer = None
-        if settings.model and not settings.offline:
-            from .judge.followup import llm_follow_up
-            from .llm import LiteLLMClient
-
-            writer = llm_follow_up(LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
-        n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
-        hands_free = not typed and coach.record is not None and settings.command_window_s > 0
-        keys = _typed_command_check()
-        run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
-                        between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng,
-                        listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
-                        command_window_s=settings.command_window_s)
-        results = run.run(cards, session_id)
-        if json_out:
-            for r in results:
-                _emit_json(r)
+        run_interview(coach, settings, cards, session_id, persona=persona, follow_ups=follow_ups, think_s=think_s, typed=typed,
+                      rng=rng, json_out=json_out)
         return
     for card in cards:
         result = coach.attempt(card, given, session_id)
         if json_out:
             _emit_json(result)
+
+
+def run_interview(coach, settings, cards, session_id: str, *, persona: str = "neutral", follow_ups: int | None = None,
+                  think_s: float = 0.0, typed: bool = False, rng=None, json_out: bool = False) -> list:
+    """The interview flow (introduction, questions, follow-ups, commands
+    between questions, closing) for practice and review."""
+    import random
+
+    from .interview import Interview, typed_answer
+
+    writer = None
+    if settings.model and not settings.offline:
+        from .judge.followup import llm_follow_up
+        from .llm import LiteLLMClient
+
+        writer = llm_follow_up(LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
+    n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
+    hands_free = not typed and coach.record is not None and settings.command_window_s > 0
+    keys = _typed_command_check()
+    run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
+                    between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng or random.Random(),
+                    listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
+                    command_window_s=settings.command_window_s)
+    results = run.run(cards, session_id)
+    if json_out:
+        for r in results:
+            _emit_json(r)
+    return results
 
 
 def _typed_command_check():
