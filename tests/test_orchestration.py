@@ -318,3 +318,22 @@ def test_api_key_never_reaches_records_or_messages(tmp_path, bank, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", key)
     err = map_exception(RuntimeError(f"Incorrect API key provided: {key}"), "gpt-4o-mini")
     assert key not in err.message and key not in redact(f"api_key={key}")
+
+
+def test_streaming_buffer_grows_without_copies_per_pause():
+    """The answer so far is one growing buffer: what audio() returned stays
+    valid after growth, and equals the chunks concatenated."""
+    from voicecoach.streaming import StreamingTranscriber
+
+    st = StreamingTranscriber(lambda: FakeTranscriber("x"))
+    rng = np.random.default_rng(0)
+    chunks = [rng.standard_normal(rng.integers(100, 40000)).astype(np.float32) for _ in range(100)]
+    early = None
+    for i, c in enumerate(chunks):
+        st.add(c)
+        if i == 10:
+            early = st.audio()
+    assert np.array_equal(st.audio(), np.concatenate(chunks))  # about 2 million samples: past the first 60 s capacity
+    assert np.array_equal(early, np.concatenate(chunks[:11]))
+    assert not st.audio().flags.writeable
+    st.close()

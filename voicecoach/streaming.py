@@ -26,7 +26,9 @@ class StreamingTranscriber:
         self._spec: tuple[float, float, Future] | None = None  # (start, end, job) for a tail that may be the last
         self.min_chunk_s = min_chunk_s  # long enough for Whisper to have context
         self.pad_s = pad_s
-        self._audio: list[np.ndarray] = []
+        # The answer so far, in one growing buffer (capacity doubles), so
+        # slicing it at every pause copies nothing.
+        self._buf = np.zeros(SR * 60, np.float32)
         self._n = 0
         self._lock = threading.Lock()
         self._chunk_start = 0.0
@@ -36,17 +38,26 @@ class StreamingTranscriber:
         self.used_speculative = False
 
     def add(self, chunk: np.ndarray) -> None:
+        chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
         with self._lock:
-            self._audio.append(chunk)
-            self._n += len(chunk)
+            end = self._n + len(chunk)
+            if end > len(self._buf):
+                grown = np.zeros(max(end, 2 * len(self._buf)), np.float32)
+                grown[: self._n] = self._buf[: self._n]
+                self._buf = grown  # views handed out earlier keep the old buffer alive
+            self._buf[self._n : end] = chunk
+            self._n = end
 
     def audio(self) -> np.ndarray:
+        """The answer so far (a read-only view: written samples never change)."""
         with self._lock:
-            return np.concatenate(self._audio) if self._audio else np.zeros(0, np.float32)
+            view = self._buf[: self._n]
+        view = view.view()
+        view.flags.writeable = False
+        return view
 
     def _slice(self, start_s: float, end_s: float) -> np.ndarray:
-        a = self.audio()
-        return a[int(start_s * SR) : int(end_s * SR)]
+        return self.audio()[int(start_s * SR) : int(end_s * SR)]
 
     def _submit(self, start_s: float, end_s: float) -> None:
         piece = self._slice(start_s, end_s)
