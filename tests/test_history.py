@@ -73,6 +73,21 @@ def test_review_queue_prefers_missed_and_stale(populated):
     assert proc.returncode == 0 and "mla-l1-vs-l2" in proc.stdout
 
 
+def test_review_runs_as_an_interview(populated):
+    """review is an interview too: the weakest cards, follow-ups on missed
+    points, a closing; typed here (the spoken flow is the practice one)."""
+    answers = "Regularization adds a penalty to the loss.\n\nL1 makes weights sparse.\n\n" * 6
+    proc = run_cli(["review", "--type", "-n", "2", "--json", "--follow-ups", "1"], input=answers, env={"PULSE_SERVER": "unix:/nonexistent"}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
+    mains = [r for r in results if not r["parent_id"]]
+    assert mains[0]["card_id"] == "mla-l1-vs-l2"  # the weakest card first
+    assert any(r["parent_id"] for r in results)  # a follow-up was asked
+    assert "concludes the interview" in proc.stderr or "concludes the interview" in proc.stdout
+    rows = populated[0].store.sessions()
+    assert rows[0]["mode"] == "review" and rows[0]["ended_at"]
+
+
 def test_report_markdown_and_html(populated, tmp_path):
     coach, sid, first, second, other = populated
     out = tmp_path / "r.md"

@@ -1,5 +1,10 @@
 """Commands over saved sessions: history, replay, rescore, compare, review,
-report, export, delete."""
+report, export, delete, repair.
+
+The commands that only read (history, replay, compare, review --list, report,
+export) still work on a damaged database: they read what can be read,
+read-only, and say what could not be. The others refuse, and 'repair' rebuilds
+the database from what can be read."""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from .cli import _coach, _settings, common_options, handle_errors, main
-from .errors import StoreError, UsageError
+from .cli import _coach, _err_console, _settings, common_options, handle_errors, main, run_interview
+from .errors import DatabaseCorrupt, StoreError, UsageError, VoicecoachError
 
 
 def _store(settings):
@@ -20,6 +25,50 @@ def _store(settings):
 
     ensure_home(settings)
     return Store(settings.db_path, settings.audio_dir)
+
+
+def _card_lookup(settings):
+    """The question bank's cards by id, to rebuild an attempt whose row was lost."""
+    from .questions import load_bank
+
+    try:
+        return load_bank([settings.user_bank]).cards.get
+    except VoicecoachError:
+        return None
+
+
+def _read_store(settings, damaged: DatabaseCorrupt | None = None):
+    """The store for a command that only reads. A damaged database is read,
+    read-only, as far as it can be, with a warning; nothing is written to it."""
+    from rich.markup import escape
+
+    from .store_recovery import salvaged_store
+
+    if damaged is None:
+        try:
+            return _store(settings)
+        except DatabaseCorrupt as exc:
+            damaged = exc
+    store, s = salvaged_store(settings.db_path, settings.audio_dir, problem=damaged.detail, card_for=_card_lookup(settings))
+    warning = [f"warning: the session database {settings.db_path} is damaged ({s.problem or damaged.message}).",
+               f"Read from {s.method}, read-only; nothing was written to it. Showing what could be read: {s.recovered()}.",
+               s.damage(), s.mended(), "To rebuild the database from these, keeping the damaged file: voicecoach repair"]
+    _err_console().print(f"[yellow]{escape(' '.join(w for w in warning if w))}[/yellow]")
+    return store
+
+
+def _reading(settings, read):
+    """``read(store)`` over the database; if a damaged row turns up on the
+    way (a page SQLite's check passed), again over what can be read."""
+    store = _read_store(settings)
+    try:
+        return store, read(store)
+    except DatabaseCorrupt as exc:
+        if store.salvage is not None:
+            raise
+        store.close()
+        store = _read_store(settings, damaged=exc)
+        return store, read(store)
 
 
 def _attempt_ids(store, ref: str) -> list[str]:
@@ -54,12 +103,18 @@ def history(card_id, category, json_out):
 
     from . import history as h
 
-    store = _store(_settings())
-    items = h.rows(store, card_id=card_id, category=category)
+    def read(store):
+        items = h.rows(store, card_id=card_id, category=category)
+        return items, (h.key_point_record(store, card_id) if card_id else {})
+
+    store, (items, kp) = _reading(_settings(), read)
     trends = h.category_trends(items)
-    kp = h.key_point_record(store, card_id) if card_id else {}
+    salvaged = store.salvage
     if json_out:
-        click.echo(json.dumps({"attempts": items, "categories": trends, "key_points": kp}, indent=1))
+        out = {"attempts": items, "categories": trends, "key_points": kp}
+        if salvaged is not None:
+            out["salvaged"] = salvaged.as_json()
+        click.echo(json.dumps(out, indent=1))
         return
     con = Console()
     t = Table(title=f"{len(items)} attempts")
@@ -99,7 +154,7 @@ def replay(ref, no_audio, start):
     from .report import render_result
 
     settings = _settings()
-    store = _store(settings)
+    store = _read_store(settings)
     con = Console(highlight=False)
     offset = _parse_time(start)
     for aid in _attempt_ids(store, ref):
@@ -190,7 +245,7 @@ def compare(refs, card_id, json_out):
     """Key points gained and lost, score and delivery changes between two attempts."""
     from . import history as h
 
-    store = _store(_settings())
+    store = _read_store(_settings())
     if card_id:
         scored = [a["id"] for a in store.attempts(card_id=card_id) if a["overall"] is not None][:2]
         if len(scored) < 2:
@@ -223,28 +278,36 @@ def compare(refs, card_id, json_out):
 @click.option("--count", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
 @click.option("--list", "list_only", is_flag=True, help="Show the queue without practising.")
 @click.option("--text", default=None, help="Type the answer instead (reviews one question).")
+@click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (default 1; tough 2).")
 @common_options
 @handle_errors
-def review(count, list_only, text, model, api_base, offline, stt_engine, stt_model, banks, json_out):
-    """Practise the cards whose key points you miss most (spaced repetition)."""
+def review(count, list_only, text, typed, persona, follow_ups, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+    """Practise the cards whose key points you miss most (spaced repetition),
+    as an interview: introduction, follow-ups, spoken commands, closing."""
     from . import history as h
     from .session import AnswerInput
 
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
-                         speak=False if text is not None else None)
-    queue = h.review_queue(_store(settings), n=count)
+                         speak=False if text is not None or typed else None)
+    only_list = list_only or (json_out and text is None and not typed)
+    queue = h.review_queue(_read_store(settings) if only_list else _store(settings), n=count)
     if not queue:
         raise UsageError("nothing to review yet", hint="Practise a few questions first: voicecoach practice")
-    if list_only or json_out and text is None:
+    if only_list:
         for card, prio, why in queue:
             click.echo(f"{card.id}\t{prio:.2f}\t{why}")
         return
-    coach = _coach(settings, json_out, need_mic=text is None)
+    coach = _coach(settings, json_out, need_mic=text is None and not typed)
     sid = coach.store.new_session("review")
-    for card, _, _ in queue[: 1 if text is not None else count]:
-        result = coach.attempt(card, AnswerInput(text=text), sid)
+    if text is not None:
+        result = coach.attempt(queue[0][0], AnswerInput(text=text), sid)
         if json_out:
             click.echo(result.model_dump_json())
+        return
+    run_interview(coach, settings, [card for card, _, _ in queue[:count]], sid, persona=persona, follow_ups=follow_ups,
+                  typed=typed, json_out=json_out)
 
 
 @main.command()
@@ -258,7 +321,7 @@ def report(ref, fmt, out):
     from .report_html import render_html, render_markdown
 
     settings = _settings()
-    store = _store(settings)
+    store = _read_store(settings)
     ids = _attempt_ids(store, ref)
     results = [r for r in (store.latest_result(i) for i in ids) if r is not None]
     if not results:
@@ -284,7 +347,10 @@ def report(ref, fmt, out):
 @handle_errors
 def export(out):
     """Everything saved, as JSON (audio files are referenced by path)."""
-    data = json.dumps(_store(_settings()).export(), indent=1)
+    store, exported = _reading(_settings(), lambda store: store.export())
+    if store.salvage is not None:
+        exported["salvaged"] = store.salvage.as_json()  # an export of a damaged database says so
+    data = json.dumps(exported, indent=1)
     if out:
         out.write_text(data, encoding="utf-8")
         click.echo(f"exported to {out}")
@@ -316,3 +382,38 @@ def delete(ref, everything, yes):
         click.confirm(f"Delete {what}?", abort=True)
     removed = store.delete(attempts, sessions)
     click.echo(f"deleted {what} ({removed} audio files)")
+
+
+@main.command()
+@handle_errors
+def repair():
+    """Rebuild a damaged session database from what can still be read (the damaged file is kept)."""
+    from .store_recovery import repair as rebuild
+
+    settings = _settings()
+    db = settings.db_path
+    if not db.exists():
+        click.echo(f"there is no session database at {db} yet; nothing to repair")
+        return
+    try:
+        _store(settings).close()
+    except DatabaseCorrupt as exc:
+        problem = exc.detail or exc.message
+    else:
+        from .store_recovery import salvage
+
+        s = salvage(db)  # SQLite's check passed; look for rows damaged in place
+        if not s.unreadable_total:
+            click.echo(f"{db} is healthy ({s.recovered()}); nothing to repair")
+            return
+        problem = "rows damaged in place, though SQLite's own check passed"
+    r = rebuild(db, settings.audio_dir, problem=problem, card_for=_card_lookup(settings))
+    s = r.salvage
+    click.echo(f"The session database {db} was damaged ({s.problem}).")
+    click.echo(f"Recovered {s.recovered()} into a new database at {db}" + f" (read from {s.method}).")
+    for line in (s.damage(), s.mended()):
+        if line:
+            click.echo(line)
+    click.echo(f"The damaged file is kept as {r.kept_as}" + (f" (with {', '.join(p.name for p in r.side_files)})" if r.side_files else "")
+               + "; rows that could not be read may still be in it.")
+    click.echo(f"Audio files in {settings.audio_dir} were not touched.")

@@ -73,6 +73,19 @@ class StoreError(VoicecoachError):
     exit_code = 10
 
 
+class DatabaseCorrupt(StoreError):
+    """The session database file is damaged. Nothing is written to it; the
+    commands that only read show what can still be read."""
+
+    def __init__(self, message: str, hint: str = "", detail: str = "") -> None:
+        super().__init__(message, hint)
+        self.detail = detail  # SQLite's own words, e.g. "database disk image is malformed"
+
+
+class DatabaseLocked(StoreError):
+    """Another process held the database's lock for longer than the busy timeout."""
+
+
 class Interrupted(VoicecoachError):
     """Ctrl-C: whatever was recorded so far has been saved."""
 

@@ -15,7 +15,7 @@ from .store import Store
 def rows(store: Store, card_id: str | None = None, category: str | None = None, limit: int = 500) -> list[dict]:
     out = []
     for a in store.attempts(card_id=card_id, limit=limit):
-        card = Card.model_validate_json(a["card_json"])
+        card = store.parse_card(a)
         if category and category.lower() not in card.category.lower():
             continue
         out.append({
@@ -115,6 +115,6 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
         if priority <= 0:
             continue
         why = f"missed {miss_rate:.0%} of key points, last practised {days:.1f} days ago"
-        scored.append((Card.model_validate_json(attempts[0]["card_json"]), round(priority, 3), why))
+        scored.append((store.parse_card(attempts[0]), round(priority, 3), why))
     scored.sort(key=lambda x: -x[1])
     return scored[:n]

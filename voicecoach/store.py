@@ -3,20 +3,36 @@ beside it. The only module that touches SQLite.
 
 An attempt row is written *before* recording starts (status 'recording'), so
 an interrupted answer keeps its audio and its row; scoring adds a result row
-(several per attempt when rescored) and marks the attempt 'scored'."""
+(several per attempt when rescored) and marks the attempt 'scored'.
+
+The database runs in WAL mode, so reading never waits for a writer. Every open
+checks the file (``PRAGMA quick_check``): a damaged file is refused with
+DatabaseCorrupt before anything is written to it (store_recovery.py reads what
+it can, read-only). A write that cannot get the lock within the busy timeout
+is DatabaseLocked; a score that could not be saved that way is kept as a JSON
+file under ``pending/`` and saved by the next open."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import DatabaseCorrupt, DatabaseLocked, StoreError
 from .models import AttemptResult, Card
+
+# A voicecoach write takes milliseconds; 10 s rides out a slow disk or another
+# voicecoach's commit, but not a process that holds the lock indefinitely.
+BUSY_TIMEOUT_S = 10.0
+
+REPAIR_HINT = ("Nothing was written to it. 'voicecoach history' still lists the sessions that can be read; "
+               "'voicecoach repair' keeps the damaged file (as {name}.corrupt-<time>) and rebuilds the database "
+               "from them. Audio files are untouched.")
 
 MIGRATIONS: list[str] = [
     # 1: sessions, attempts, results
@@ -72,42 +88,198 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
+def _kind(exc: sqlite3.DatabaseError) -> str:
+    """'locked', 'corrupt' or 'other', from SQLite's error code (Python 3.11+)
+    or, failing that, its message."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text or "database table is locked" in text:
+        return "locked"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or any(w in text for w in ("malformed", "not a database", "could not decode")):
+        return "corrupt"
+    return "other"
+
+
+def connect_ro(path: Path, timeout_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A read-only connection: nothing is ever written to the file. A WAL-mode
+    file with no WAL file beside it has no other connection open, so it is
+    read as immutable: SQLite then creates no -wal/-shm file next to it."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        header = b""
+    immutable = len(header) == 20 and header[18] == 2 and not path.with_name(path.name + "-wal").exists()
+    uri = path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _quick_check(conn: sqlite3.Connection) -> str:
+    """'ok', or SQLite's first complaint in a few words."""
+    row = conn.execute("PRAGMA quick_check(1)").fetchone()  # reads every page: ~40 ms for a 50 MB database
+    return " ".join(str(row[0]).replace("*** in database main ***", "").split())[:160]
+
+
 class Store:
-    def __init__(self, db_path: Path, audio_dir: Path) -> None:
+    def __init__(self, db_path: Path, audio_dir: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.db_path = Path(db_path)
         self.audio_dir = Path(audio_dir)
+        self.busy_timeout_s = busy_timeout_s
+        self._refusal: StoreError | None = None  # set on a read-only copy: every write raises it
+        self.salvage = None  # on a read-only copy of a damaged database: what was read (store_recovery.Salvage)
+        checked = self._check_read_only()
         try:
             old = os.umask(0o077)
             try:
                 self.audio_dir.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(str(self.db_path), timeout=10, isolation_level=None)
+                self._conn = sqlite3.connect(str(self.db_path), timeout=busy_timeout_s, isolation_level=None)
             finally:
                 os.umask(old)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA busy_timeout = 10000")
-            self.migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"cannot open the session database {self.db_path}: {exc}",
-                hint="If the file is corrupt, move it aside; your audio files in the audio folder are untouched.",
-            ) from exc
+            raise self._error(exc, "open") from exc
         except OSError as exc:
             raise StoreError(f"cannot use the data directory {self.db_path.parent}: {exc.strerror or exc}",
                              hint="Set VOICECOACH_HOME to a writable directory.") from exc
+        try:
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            if not checked:
+                self._check()
+            self._use_wal()
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise self._error(exc, "open") from exc
+        except StoreError:
+            self._conn.close()
+            raise
+        from .store_recovery import save_pending
+
+        save_pending(self)
+
+    @classmethod
+    def over(cls, conn: sqlite3.Connection, db_path: Path, audio_dir: Path) -> "Store":
+        """A store over an open connection (an in-memory or new database),
+        with the schema created. Used by store_recovery."""
+        self = cls.__new__(cls)
+        self.db_path, self.audio_dir, self.busy_timeout_s = Path(db_path), Path(audio_dir), BUSY_TIMEOUT_S
+        self._refusal, self.salvage = None, None
+        self._conn = conn
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        self.migrate()
+        return self
+
+    def refuse_writes(self, error: StoreError) -> None:
+        """Make this store read-only: every write raises ``error``."""
+        self._refusal = error
+
+    def _check_read_only(self) -> bool:
+        """Refuse a damaged file before a read-write connection could write to
+        it (even a checkpoint on close). False if this could not tell (say, a
+        crash left a journal only a read-write open can roll back)."""
+        if not self.db_path.is_file() or self.db_path.stat().st_size == 0:
+            return False
+        try:
+            conn = connect_ro(self.db_path, self.busy_timeout_s)
+            try:
+                verdict = _quick_check(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if _kind(exc) == "other":
+                return False
+            raise self._error(exc, "open") from exc
+        if verdict != "ok":
+            raise self._corrupt(verdict)
+        return True
+
+    def _check(self) -> None:
+        verdict = _quick_check(self._conn)
+        if verdict != "ok":
+            raise self._corrupt(verdict)
+
+    def _use_wal(self) -> None:
+        """WAL lets readers go on while another process writes. The mode is
+        kept in the file; if another connection is busy, try again next time."""
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        with self.waiting_at_most(0):
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass
+
+    @contextmanager
+    def waiting_at_most(self, seconds: float):
+        """In this block, give up after ``seconds`` when another process holds the lock."""
+        self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+
+    def _corrupt(self, detail: str) -> DatabaseCorrupt:
+        return DatabaseCorrupt(f"cannot open the session database {self.db_path}: the file is damaged ({detail})",
+                               hint=REPAIR_HINT.format(name=self.db_path.name), detail=detail)
+
+    def _error(self, exc: sqlite3.DatabaseError, action: str) -> StoreError:
+        """Map SQLite's exception for ``action`` ('open', 'read' or 'save')."""
+        kind = _kind(exc)
+        waited = f"waited {self.busy_timeout_s:g} s"
+        if kind == "locked" and action == "save":
+            return DatabaseLocked(f"could not save to {self.db_path}: another voicecoach (or another program) is writing to it ({waited})",
+                                  hint="Nothing was written and nothing saved before is lost; try again when the other one has finished.")
+        if kind == "locked":
+            return DatabaseLocked(f"cannot read the session database {self.db_path}: another program holds a lock on it ({waited})",
+                                  hint="Nothing was changed; try again when the other voicecoach (or a sqlite3 shell, a backup tool) has finished.")
+        if kind == "corrupt":
+            m = re.search(r"decode to UTF-8 column '(\w+)'", str(exc))  # never quote the row's text: it is private
+            return self._corrupt(f"damaged text in column {m.group(1)}" if m else str(exc)[:160])
+        if action == "save":
+            return StoreError(f"could not save to {self.db_path}: {exc}", hint="Is the disk full or read-only?")
+        return StoreError(f"cannot open the session database {self.db_path}: {exc}",
+                          hint="Check that the file and its folder are readable and writable by you.")
 
     @contextmanager
     def _tx(self):
+        if self._refusal is not None:
+            raise self._refusal
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.DatabaseError:
+                    pass  # SQLite already rolled back
                 raise
             self._conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"could not save to {self.db_path}: {exc}", hint="Is the disk full or read-only? Is another voicecoach writing?") from exc
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc, "save") from exc
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc, "read") from exc
+
+    def _record(self, text: str, attempt_id: str) -> AttemptResult:
+        try:
+            return AttemptResult.model_validate(json.loads(text))
+        except ValueError as exc:  # JSON or validation: the row's bytes are damaged
+            raise self._corrupt(f"a saved result of attempt {attempt_id} is unreadable") from exc
+
+    def parse_card(self, row: sqlite3.Row) -> Card:
+        """The card saved with an attempt row."""
+        try:
+            return Card.model_validate_json(row["card_json"])
+        except ValueError as exc:
+            raise self._corrupt(f"the card saved with attempt {row['id']} is unreadable") from exc
 
     def schema_version(self) -> int:
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -149,52 +321,43 @@ class Store:
             c.execute("UPDATE attempts SET status = ?, duration_s = COALESCE(?, duration_s) WHERE id = ?", (status, duration_s, attempt_id))
 
     def save_result(self, result: AttemptResult) -> None:
+        """Save a score. If another process holds the lock past the busy
+        timeout, the score is kept under pending/ (saved by the next open)
+        and DatabaseLocked says where."""
         if not result.attempt_id:
             raise StoreError("a result must belong to an attempt")
+        try:
+            self.insert_result(result, _now())
+        except DatabaseLocked as exc:
+            from .store_recovery import keep_pending
+
+            kept = keep_pending(self, result)
+            if kept is None:
+                raise
+            raise DatabaseLocked(exc.message, hint=f"The score of attempt {result.attempt_id} is kept in {kept} and will be "
+                                 "saved the next time voicecoach opens the database; nothing is lost.") from exc
+
+    def insert_result(self, result: AttemptResult, created_at: str) -> None:
         d = result.delivery
         with self._tx() as c:
             c.execute(
                 "INSERT INTO results (attempt_id, created_at, judge_kind, judge_model, prompt_version, overall, coverage, words_per_minute, filler_count, record_json) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (result.attempt_id, _now(), result.judge.kind, result.judge.model, result.judge.prompt_version, result.scores.overall,
+                (result.attempt_id, created_at, result.judge.kind, result.judge.model, result.judge.prompt_version, result.scores.overall,
                  result.scores.coverage, d.words_per_minute if d else None, d.filler_count if d else None, result.model_dump_json()),
             )
             c.execute("UPDATE attempts SET status = 'scored', duration_s = COALESCE(?, duration_s) WHERE id = ?",
                       (d.duration_s if d else None, result.attempt_id))
 
-    # ------------------------------------------------------------------- reads
-
-    def attempt(self, attempt_id: str) -> sqlite3.Row | None:
-        return self._conn.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
-
-    def find(self, ref: str) -> tuple[str, str]:
-        """An attempt or session id, or a unique prefix of one -> (kind, id)."""
-        for kind, table in (("attempt", "attempts"), ("session", "sessions")):
-            rows = self._conn.execute(f"SELECT id FROM {table} WHERE id = ? OR id LIKE ?", (ref, ref + "%")).fetchall()
-            exact = [r[0] for r in rows if r[0] == ref]
-            if exact or len(rows) == 1:
-                return kind, (exact or [rows[0][0]])[0]
-            if len(rows) > 1:
-                raise StoreError(f"{ref!r} matches {len(rows)} {table}; give more of the id")
-        raise StoreError(f"no attempt or session {ref!r}", hint="'voicecoach history' lists them.")
-
-    def session_attempts(self, session_id: str) -> list[sqlite3.Row]:
-        return self._conn.execute("SELECT * FROM attempts WHERE session_id = ? ORDER BY created_at, rowid", (session_id,)).fetchall()
-
-    def sessions(self, limit: int = 100) -> list[sqlite3.Row]:
-        return self._conn.execute(
-            "SELECT s.*, COUNT(a.id) AS n FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-
-    def latest_result(self, attempt_id: str) -> AttemptResult | None:
-        row = self._conn.execute("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id DESC LIMIT 1", (attempt_id,)).fetchone()
-        return AttemptResult.model_validate(json.loads(row[0])) if row else None
-
-    def card_of(self, attempt_id: str) -> Card:
-        row = self.attempt(attempt_id)
-        if row is None:
-            raise StoreError(f"no attempt {attempt_id!r}")
-        return Card.model_validate_json(row["card_json"])
+    def fill(self, rows: dict[str, list[dict]]) -> None:
+        """Insert whole rows (the columns this schema has) in one transaction:
+        store_recovery filling a new database."""
+        with self._tx() as c:
+            c.execute("PRAGMA defer_foreign_keys = ON")
+            for table, items in rows.items():
+                columns = [r[1] for r in c.execute(f"PRAGMA table_info({table})")]
+                for row in items:
+                    keys = [k for k in columns if k in row]
+                    c.execute(f"INSERT INTO {table} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})", [row[k] for k in keys])
 
     def end_session(self, session_id: str) -> None:
         with self._tx() as c:
@@ -225,22 +388,61 @@ class Store:
                 pass
         return removed
 
+    # ------------------------------------------------------------------- reads
+
+    def attempt(self, attempt_id: str) -> sqlite3.Row | None:
+        rows = self._read("SELECT * FROM attempts WHERE id = ?", (attempt_id,))
+        return rows[0] if rows else None
+
+    def find(self, ref: str) -> tuple[str, str]:
+        """An attempt or session id, or a unique prefix of one -> (kind, id)."""
+        for kind, table in (("attempt", "attempts"), ("session", "sessions")):
+            rows = self._read(f"SELECT id FROM {table} WHERE id = ? OR id LIKE ?", (ref, ref + "%"))
+            exact = [r[0] for r in rows if r[0] == ref]
+            if exact or len(rows) == 1:
+                return kind, (exact or [rows[0][0]])[0]
+            if len(rows) > 1:
+                raise StoreError(f"{ref!r} matches {len(rows)} {table}; give more of the id")
+        raise StoreError(f"no attempt or session {ref!r}", hint="'voicecoach history' lists them.")
+
+    def session_attempts(self, session_id: str) -> list[sqlite3.Row]:
+        return self._read("SELECT * FROM attempts WHERE session_id = ? ORDER BY created_at, rowid", (session_id,))
+
+    def sessions(self, limit: int = 100) -> list[sqlite3.Row]:
+        return self._read(
+            "SELECT s.*, COUNT(a.id) AS n FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id GROUP BY s.id ORDER BY s.started_at DESC, s.rowid DESC LIMIT ?",
+            (limit,),
+        )
+
+    def latest_result(self, attempt_id: str) -> AttemptResult | None:
+        rows = self._read("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id DESC LIMIT 1", (attempt_id,))
+        return self._record(rows[0][0], attempt_id) if rows else None
+
+    def card_of(self, attempt_id: str) -> Card:
+        row = self.attempt(attempt_id)
+        if row is None:
+            raise StoreError(f"no attempt {attempt_id!r}")
+        return self.parse_card(row)
+
     def export(self) -> dict:
         out = {"schema_version": self.schema_version(), "sessions": []}
-        for s in self._conn.execute("SELECT * FROM sessions ORDER BY started_at, id").fetchall():
+        for s in self._read("SELECT * FROM sessions ORDER BY started_at, rowid"):
             sess = dict(s)
             sess["attempts"] = []
             for a in self.session_attempts(s["id"]):
                 att = {k: a[k] for k in a.keys() if k != "card_json"}
-                att["card"] = json.loads(a["card_json"])
+                try:
+                    att["card"] = json.loads(a["card_json"])
+                except ValueError as exc:
+                    raise self._corrupt(f"the card saved with attempt {a['id']} is unreadable") from exc
                 att["results"] = [r.model_dump(mode="json") for r in self.results(a["id"])]
                 sess["attempts"].append(att)
             out["sessions"].append(sess)
         return out
 
     def results(self, attempt_id: str) -> list[AttemptResult]:
-        rows = self._conn.execute("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id", (attempt_id,)).fetchall()
-        return [AttemptResult.model_validate(json.loads(r[0])) for r in rows]
+        rows = self._read("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id", (attempt_id,))
+        return [self._record(r[0], attempt_id) for r in rows]
 
     def attempts(self, card_id: str | None = None, limit: int = 200) -> list[sqlite3.Row]:
         sql = (
@@ -252,4 +454,4 @@ class Store:
             sql += "WHERE a.card_id = ? "
             args = (card_id,)
         sql += "ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?"
-        return self._conn.execute(sql, args + (limit,)).fetchall()
+        return self._read(sql, args + (limit,))
