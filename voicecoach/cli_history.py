@@ -40,15 +40,15 @@ def _card_lookup(settings):
 def _read_store(settings, damaged: DatabaseCorrupt | None = None):
     """The store for a command that only reads. A damaged database is read,
     read-only, as far as it can be, with a warning; nothing is written to it."""
-    from rich.markup import escape
-
-    from .store_recovery import salvaged_store
-
     if damaged is None:
         try:
             return _store(settings)
         except DatabaseCorrupt as exc:
             damaged = exc
+    from rich.markup import escape
+
+    from .store_recovery import salvaged_store
+
     store, s = salvaged_store(settings.db_path, settings.audio_dir, problem=damaged.detail, card_for=_card_lookup(settings))
     warning = [f"warning: the session database {settings.db_path} is damaged ({s.problem or damaged.message}).",
                f"Read from {s.method}, read-only; nothing was written to it. Showing what could be read: {s.recovered()}.",
