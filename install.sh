@@ -35,16 +35,20 @@ fi
 PY=${PYTHON:-python3}
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
-"${PIP[@]}" install --upgrade pip >/dev/null
-# torch first, pinned, so nothing else pulls a different (multi-GB CUDA) build.
-"${PIP[@]}" install "torch==2.13.0"
-"${PIP[@]}" install -e .
+"${PIP[@]}" install "pip==26.3" >/dev/null  # the installer, pinned too
+# Exact versions from the lock files (requirements/*.lock; refresh them with
+# `bash requirements/lock.sh`), then voicecoach itself without re-resolving.
 if [[ $DEV == 1 ]]; then
-  "${PIP[@]}" install -e ".[dev,piper,base]"
-  # openai-whisper, the alternative speech-to-text engine (tests/test_stt_openai.py).
-  # --no-deps: on x86-64 Linux it depends on triton (~1 GB, GPU only); its
-  # other dependencies are installed explicitly (torch is already pinned above).
-  "${PIP[@]}" install numba more-itertools tiktoken tqdm
+  # torch first, pinned, so nothing else pulls a different (multi-GB CUDA)
+  # build; only openai-whisper, the alternative speech engine, needs it.
+  "${PIP[@]}" install "torch==2.13.0"
+  "${PIP[@]}" install -r requirements/dev.lock
+  "${PIP[@]}" install --no-deps -e .
+  # openai-whisper (tests/test_stt_openai.py) --no-deps: on x86-64 Linux it
+  # depends on triton (~1 GB, GPU only); its other dependencies are in the lock.
   "${PIP[@]}" install --no-deps "openai-whisper==20250625"
+else
+  "${PIP[@]}" install -r requirements/main.lock
+  "${PIP[@]}" install --no-deps -e .
 fi
 echo "voicecoach is installed in $(pwd)/.venv"

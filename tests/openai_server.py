@@ -52,7 +52,8 @@ class ChatServer:
                 length = int(self.headers.get("Content-Length", 0))
                 req = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append(req)
-                server.headers.append(dict(self.headers))
+                # header names are case-insensitive (HTTP): keep them lower-cased
+                server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 reply = server.replies.pop(0) if server.replies else Scripted(500, body={"error": {"message": "no scripted reply"}})
                 if reply.delay_s:
                     time.sleep(reply.delay_s)

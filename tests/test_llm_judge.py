@@ -78,7 +78,7 @@ def test_valid_reply_over_http(server, card):
     assert req["response_format"]["type"] == "json_schema"
     user = req["messages"][-1]["content"]
     assert "<<<ANSWER" in user and STRONG in user and card.sample_answer in user
-    assert server.headers[0].get("Authorization") == f"Bearer {FAKE_KEY}"
+    assert server.headers[0].get("authorization") == f"Bearer {FAKE_KEY}"
 
 
 def test_junk_then_valid_repair(server, card):
@@ -227,18 +227,34 @@ def test_cli_scores_with_llm_and_falls_back(server, tmp_path):
             assert FAKE_KEY.encode() not in f.read_bytes(), f
 
 
+class FixedVerdicts:
+    """An offline judge stand-in whose key-point verdicts are given."""
+
+    def __init__(self, inner, verdicts):
+        self.inner, self.verdicts = inner, verdicts
+
+    def judge(self, card, transcript, delivery):
+        r = self.inner.judge(card, transcript, delivery)
+        kps = [k.model_copy(update={"verdict": v}) for k, v in zip(r.key_points, self.verdicts)]
+        return r.model_copy(update={"key_points": kps})
+
+
 def test_cross_check_shows_disagreements(server, card):
-    kp = list(GOOD_KP)
-    server.replies.append(Scripted(content=reply(kp, GOOD_M)))
     offline = OfflineJudge(HashEmbedder())
-    judge = FallbackJudge(make_judge(server), lambda: offline, cross_check=True)
-    # an answer where the LLM's (verified) verdicts and the bag-of-words judge differ
-    v = judge.judge(card, Transcript(text=STRONG), None)
-    assert v.judge.kind == "llm"
-    assert isinstance(v.disagreements, list)
-    off = offline.judge(card, Transcript(text=STRONG), None)
-    expected = sum({a.verdict, b.verdict} == {"covered", "missing"} for a, b in zip(v.key_points, off.key_points))
-    assert len([d for d in v.disagreements if d.startswith("Key point")]) == expected
+    llm_alone = make_judge(server)
+    server.replies.append(Scripted(content=reply(list(GOOD_KP), GOOD_M)))
+    llm_verdicts = [k.verdict for k in llm_alone.judge(card, Transcript(text=STRONG), None).key_points]
+    assert llm_verdicts[0] == "covered"
+    # the offline judge agrees everywhere but on key point 1, which it calls missing
+    flipped = ["missing"] + llm_verdicts[1:]
+    first = f'Key point "{card.key_points[0]}": LLM judge covered, offline judge missing.'
+    for offline_verdicts, expected in ((llm_verdicts, []), (flipped, [first])):
+        server.replies.append(Scripted(content=reply(list(GOOD_KP), GOOD_M)))
+        judge = FallbackJudge(make_judge(server), lambda v=offline_verdicts: FixedVerdicts(offline, v), cross_check=True)
+        v = judge.judge(card, Transcript(text=STRONG), None)
+        assert v.judge.kind == "llm"
+        found = [d for d in v.disagreements if d.startswith("Key point")]
+        assert found == expected
 
 
 def test_doctor_checks_the_model_without_spending_tokens(server):

@@ -12,7 +12,6 @@ from voicecoach.embed import HashEmbedder
 from voicecoach.judge.offline import OfflineJudge, Thresholds, contrast
 from voicecoach.models import Card, MistakeKind, Transcript
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +19,14 @@ def report(offline_judge):
     return evaluate(offline_judge, load_set())
 
 
+@pytest.mark.slow
 def test_key_point_f1_on_labelled_set(report):
     precision, recall, f1 = report["mentioned"]
     assert f1 >= 0.85, report["mentioned"]
     assert precision >= 0.85
 
 
+@pytest.mark.slow
 def test_rankings_and_injection(report):
     n = len(report["per_card"])
     assert report["strong_over_off_topic"] == f"{n}/{n}"
@@ -34,11 +35,13 @@ def test_rankings_and_injection(report):
     assert report["injection_max"] <= 50
 
 
+@pytest.mark.slow
 def test_one_word_answer_scores_near_zero(offline_judge, bank):
     v = offline_judge.judge(bank.get("cross-entropy-vs-mse"), Transcript(text="Classification."), None)
     assert v.scores.overall <= 10 and v.scores.coverage == 1
 
 
+@pytest.mark.slow
 def test_evidence_carries_its_time(offline_judge, bank, whisper, tmp_path):
     from tests.conftest import espeak_wav
     from voicecoach.audiofile import read_audio
@@ -50,6 +53,7 @@ def test_evidence_carries_its_time(offline_judge, bank, whisper, tmp_path):
     assert kp3.verdict in ("covered", "partial") and kp3.evidence_start_s is not None and kp3.evidence_start_s >= 0.9
 
 
+@pytest.mark.slow
 def test_negated_claim_is_not_called_made(offline_judge, bank):
     card = bank.get("cross-entropy-vs-mse")
     v = offline_judge.judge(card, Transcript(text="You should never use MSE as the loss for multi-class classification; use cross entropy."), None)
@@ -116,6 +120,7 @@ def test_contrast_penalises_a_span_another_key_point_matches_better():
     assert np.array_equal(contrast(score[:1], 0.5), score[:1])  # one key point: nothing to contrast with
 
 
+@pytest.mark.slow
 def test_shared_vocabulary_earns_no_key_point_it_does_not_make(embedder):
     judge = OfflineJudge(embedder)
     strong = judge.judge(TRANSPORT, Transcript(text=TRANSPORT_STRONG), None)

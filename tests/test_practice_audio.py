@@ -17,7 +17,6 @@ import soundfile as sf
 from tests.conftest import VOICECOACH, espeak_wav, run_cli, wav_to_raw, wer
 from voicecoach.audiofile import read_audio, resample
 
-pytestmark = pytest.mark.slow
 
 ANSWER = (
     "I would use cross entropy for classification, because it compares the predicted probabilities with the true labels. "
@@ -38,6 +37,7 @@ def check_saved(home: Path, result: dict) -> None:
     assert (home.stat().st_mode & 0o077) == 0
 
 
+@pytest.mark.slow
 def test_practice_over_alsa_file_device(alsa_file_device, tmp_path, isolated_home, whisper):
     env, mic, speaker = alsa_file_device
     answer = espeak_wav(ANSWER, tmp_path / "answer.wav", rate_wpm=150, lead_s=1.0)
@@ -90,6 +90,7 @@ def test_silence_only_is_reported_and_kept(alsa_file_device, isolated_home):
     assert db.execute("SELECT status FROM attempts").fetchone()[0] == "no_speech"
 
 
+@pytest.mark.slow
 @pytest.mark.pulse
 def test_realtime_interview_over_pulseaudio(pulse, tmp_path, isolated_home, whisper):
     """Speak into the virtual mic while voicecoach listens; capture what it

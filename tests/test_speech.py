@@ -16,7 +16,6 @@ from tests.conftest import IN_CI, espeak_wav, wer
 from voicecoach.audiofile import SAMPLE_RATE, WavWriter, read_audio, write_wav
 from voicecoach.errors import AudioFileError
 
-pytestmark = pytest.mark.slow
 
 ASTERISK_DIR = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 ASTERISK_TEXT = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
@@ -58,6 +57,7 @@ def spoken_answers(n: int, seconds: float = 70.0, seed: int = 7) -> list[tuple[n
     return out
 
 
+@pytest.mark.slow
 def test_whisper_on_human_speech_within_wer_bound(whisper):
     clips = asterisk_clips(12)
     refs, hyps = [], []
@@ -72,6 +72,7 @@ def test_whisper_on_human_speech_within_wer_bound(whisper):
     assert total < 0.12, f"WER {total:.3f}"
 
 
+@pytest.mark.slow
 def test_word_timings_follow_the_audio(whisper):
     path, ref = asterisk_clips(1)[0]
     speech = read_audio(path)
@@ -82,6 +83,7 @@ def test_word_timings_follow_the_audio(whisper):
     assert abs(t.words[-1].end - len(audio) / SAMPLE_RATE) < 1.5
 
 
+@pytest.mark.slow
 def test_tts_output_is_intelligible(whisper):
     from voicecoach.tts import Pyttsx3Synthesizer
 
@@ -100,6 +102,7 @@ def test_tts_output_is_intelligible(whisper):
     assert len(samples2) > 0.5 * rate
 
 
+@pytest.mark.slow
 def test_tts_unknown_voice_is_a_clear_error():
     from voicecoach.errors import SpeechSynthesisError
     from voicecoach.tts import Pyttsx3Synthesizer
@@ -138,6 +141,7 @@ def test_silero_ignores_silence_and_noise():
     assert not ep.heard_speech
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, subtype", [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III"), ("OGG", "VORBIS")])
 def test_answer_files_in_several_formats(tmp_path, whisper, fmt, subtype):
     text = "We train the model on one part of the data and check it on another part."
@@ -183,6 +187,7 @@ def test_wav_writer_header_is_valid_while_recording(tmp_path):
     assert (tmp_path / "live.wav").stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow
 def test_piper_neural_voice_is_intelligible(whisper):
     from voicecoach.tts_piper import PiperSynthesizer
 
@@ -215,6 +220,7 @@ def test_answer_file_over_the_length_limit(tmp_path):
         read_audio(path)
 
 
+@pytest.mark.slow
 def test_packaged_base_model_assembles_and_transcribes(tmp_path):
     from voicecoach.stt import FasterWhisperTranscriber, packaged_base_model
 
@@ -230,23 +236,33 @@ def test_packaged_base_model_assembles_and_transcribes(tmp_path):
     assert wer(" ".join(refs), " ".join(hyps)) < 0.12
 
 
+@pytest.mark.slow
 def test_streamed_transcript_is_as_good_as_the_whole_file():
-    """A 76 s answer of human speech, cut into chunks at VAD pauses and
-    transcribed chunk by chunk (as while the candidate speaks), scores as well
-    as transcribing the whole file at once. This answer used to gain a
-    Whisper stock phrase ("and we'll see you in the next one") at a chunk end."""
+    """Four answers of human speech (5.5 minutes), cut into chunks at VAD
+    pauses and transcribed chunk by chunk (as while the candidate speaks),
+    score as well as transcribing each whole file at once. Tolerances from
+    bench/streaming.py on these answers (2026-11-29, tiny.en beam 5): pooled
+    WER 3.9% both ways; the largest per-answer gap +0.4 points. One answer used
+    to gain a Whisper stock phrase ("and we'll see you in the next one") at a
+    chunk end."""
     from tests.conftest import stream_like_the_microphone
     from voicecoach.stt import FasterWhisperTranscriber
 
     whisper = FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=True)  # as the app runs it
-    audio, reference = spoken_answers(4)[3]
-    streamed, chunks = stream_like_the_microphone(audio, whisper)
-    whole = whisper.transcribe(audio)
-    assert chunks >= 3
-    assert "see you" not in streamed.text.lower()
-    assert wer(reference, streamed.text) <= wer(reference, whole.text) + 0.005, (streamed.text, whole.text)
-    starts = [w.start for w in streamed.words]
-    assert starts == sorted(starts) and streamed.words[-1].end <= len(audio) / SAMPLE_RATE
+    refs, streamed, whole, chunked = [], [], [], 0
+    for audio, reference in spoken_answers(4):
+        s, chunks = stream_like_the_microphone(audio, whisper)
+        w = whisper.transcribe(audio)
+        chunked += chunks >= 3
+        assert "see you" not in s.text.lower()
+        # one answer may differ by a few words either way; not by a sentence
+        assert wer(reference, s.text) <= wer(reference, w.text) + 0.03, (s.text, w.text)
+        starts = [x.start for x in s.words]
+        assert starts == sorted(starts) and s.words[-1].end <= len(audio) / SAMPLE_RATE
+        refs.append(reference), streamed.append(s.text), whole.append(w.text)
+    assert chunked >= 2  # the streamed path really cut these answers
+    pooled_s, pooled_w = wer(" ".join(refs), " ".join(streamed)), wer(" ".join(refs), " ".join(whole))
+    assert pooled_s <= pooled_w + 0.01, (pooled_s, pooled_w)
 
 
 def test_stock_phrases_on_trailing_silence_are_dropped():

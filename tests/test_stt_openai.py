@@ -15,7 +15,6 @@ from tests.test_speech import asterisk_clips
 from voicecoach.audiofile import SAMPLE_RATE, read_audio
 from voicecoach.errors import TranscriptionError
 
-pytestmark = pytest.mark.slow
 
 TINY_EN_PARAMETERS = 37_184_256
 # A 22 s prompt on which faster-whisper (float32 and int8) and openai-whisper agree.
@@ -42,6 +41,7 @@ def ow(tmp_path_factory):
     return OpenAIWhisperTranscriber("tiny.en", cache_dir=tmp_path_factory.mktemp("models"))
 
 
+@pytest.mark.slow
 def test_conversion_is_complete_and_cached(tmp_path):
     require_openai_whisper()
     import whisper
@@ -74,6 +74,7 @@ def test_conversion_is_complete_and_cached(tmp_path):
     assert ours.sum() == 8 and bool((ours == model.alignment_heads.to_dense()).all())
 
 
+@pytest.mark.slow
 def test_same_transcript_as_faster_whisper(ow):
     from faster_whisper import WhisperModel
 
@@ -98,6 +99,7 @@ def test_same_transcript_as_faster_whisper(ow):
     assert drift < 0.15, f"word starts differ by {drift:.2f} s on average"  # ~0.01 s here
 
 
+@pytest.mark.slow
 def test_wer_on_human_speech_within_bound(ow):
     # The 10 longest prompts after the first (73 s, a slow multi-window decode).
     refs, hyps = [], []
@@ -109,6 +111,7 @@ def test_wer_on_human_speech_within_bound(ow):
     assert total < 0.1, f"WER {total:.3f}"
 
 
+@pytest.mark.slow
 def test_word_timings_present_and_ordered(ow):
     path, ref = clip(SAME_CLIP)
     speech = read_audio(path)
@@ -125,11 +128,13 @@ def test_word_timings_present_and_ordered(ow):
     assert t.duration_s == pytest.approx(len(audio) / SAMPLE_RATE, abs=0.01)
 
 
+@pytest.mark.slow
 def test_empty_audio_is_an_empty_transcript(ow):
     t = ow.transcribe(np.zeros(0, np.float32))
     assert t.text == "" and t.words == [] and t.duration_s == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["/nonexistent/whisper-model.pt", "no-such-model"])
 def test_unloadable_model_is_a_clear_error(model, tmp_path):
     require_openai_whisper()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from .paths import PROMPTS_DIR
 from .errors import JudgeError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from .paths import BUILTIN_BANK
 from .errors import CardError
 from .models import Card
 
 CARD_SUFFIXES = (".yaml", ".yml", ".json")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
-BUILTIN_BANK = Path(__file__).resolve().parent.parent / "questions"
 
 
 @dataclass
