@@ -203,3 +203,78 @@ def test_import_reports_missing_sections(tmp_path):
     assert proc.returncode == 3
     assert "why_asked" in proc.stderr and "key_points" in proc.stderr and "common_mistakes" in proc.stderr
     assert list((tmp_path / "out").glob("*.draft"))
+
+
+# ------------------------------------------------------------------ bank quality
+
+
+def _overlap(a: str, b: str) -> float:
+    from voicecoach.judge.text import content_stems
+
+    sa, sb = content_stems(a), content_stems(b)
+    return len(sa & sb) / max(1, len(sa | sb))
+
+
+def test_key_points_of_a_card_are_distinct(bank):
+    """The judge grades each key point alone: two points that share most of their
+    words grade the same sentence twice."""
+    for card in bank.cards.values():
+        kps = card.key_points
+        for i in range(len(kps)):
+            for j in range(i + 1, len(kps)):
+                assert _overlap(kps[i], kps[j]) < 0.6, (card.id, i + 1, j + 1)
+
+
+def test_key_points_are_not_copied_across_cards(bank):
+    counts = Counter(" ".join(k.lower().split()) for c in bank.cards.values() for k in c.key_points)
+    repeated = {k: n for k, n in counts.items() if n > 1}
+    assert not repeated, repeated
+
+
+def test_behavioral_key_points_are_not_boilerplate(bank):
+    """STAR stays, but each card's points say what that question probes: a generic
+    'gives a measurable result' point belongs on a few cards, not on all of them."""
+    behavioral = [c for c in bank.cards.values() if c.category == "Behavioral"]
+    generic = [c.id for c in behavioral if any("measurable" in k.lower() for k in c.key_points)]
+    assert len(generic) <= len(behavioral) // 4, generic
+    # The point about the outcome differs from card to card.
+    last_points = [c.key_points[-1] for c in behavioral]
+    for i, a in enumerate(last_points):
+        for b in last_points[i + 1 :]:
+            assert _overlap(a, b) < 0.5, (a, b)
+
+
+def test_omission_mistakes_point_at_distinct_key_points(bank):
+    for card in bank.cards.values():
+        targets = [m.key_point for m in card.common_mistakes if m.kind == MistakeKind.omission]
+        assert all(1 <= t <= len(card.key_points) for t in targets), card.id
+        assert len(targets) == len(set(targets)), (card.id, targets)
+        assert any(m.kind == MistakeKind.claim for m in card.common_mistakes), card.id
+
+
+def test_difficulties_are_spread(bank):
+    by_cat: dict[str, Counter] = {}
+    for c in bank.cards.values():
+        by_cat.setdefault(c.category, Counter())[c.difficulty] += 1
+    for cat, counts in by_cat.items():
+        total = sum(counts.values())
+        assert counts["Easy"] >= 2 and counts["Hard"] >= 2, (cat, counts)
+        assert counts["Medium"] <= 0.75 * total, (cat, counts)
+    design = [c for c in bank.cards.values() if "system-design" in c.tags]
+    assert sum(c.difficulty == "Hard" for c in design) >= 5, [(c.id, c.difficulty) for c in design]
+
+
+def test_judge_set_labels_match_their_cards(bank):
+    """Every labelled answer has one label per key point and per mistake of the
+    card as it is now, so editing a card without relabelling fails here."""
+    set_dir = Path(__file__).parent / "data" / "judge_set"
+    files = sorted(set_dir.glob("*.yaml"))
+    assert files
+    for f in files:
+        data = yaml.safe_load(f.read_text())
+        card = bank.get(data["card"])
+        for ans in data["answers"]:
+            assert len(ans["key_points"]) == len(card.key_points), (f.name, ans["kind"])
+            assert len(ans["mistakes"]) == len(card.common_mistakes), (f.name, ans["kind"])
+            assert set(ans["key_points"]) <= {"covered", "partial", "missing"}, f.name
+            assert set(ans["mistakes"]) <= {"made", "not_made"}, f.name
