@@ -61,11 +61,24 @@ def disagreements(llm: Verdicts, offline: Verdicts) -> list[str]:
     return out
 
 
+_EMBEDDER = None
+
+
+def load_embedder():
+    """MiniLM, loaded once per process and shared by the offline judge and the
+    LLM judge's quote check."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from ..embed import MiniLMEmbedder
+
+        _EMBEDDER = MiniLMEmbedder()
+    return _EMBEDDER
+
+
 def make_offline_judge():
-    from ..embed import MiniLMEmbedder
     from .offline import OfflineJudge
 
-    return OfflineJudge(MiniLMEmbedder())
+    return OfflineJudge(load_embedder())
 
 
 def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> Judge:
