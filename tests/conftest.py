@@ -33,6 +33,8 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("VOICECOACH_HOME", str(home))
     for var in ("VOICECOACH_MODEL", "VOICECOACH_API_BASE", "VOICECOACH_OFFLINE", "VOICECOACH_STT", "VOICECOACH_SPEAK"):
         monkeypatch.delenv(var, raising=False)
+    # The judge's "auto" never finds a model server the developer happens to run.
+    monkeypatch.setenv("VOICECOACH_LOCAL_SERVERS", "none")
     return home
 
 

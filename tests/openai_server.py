@@ -1,5 +1,8 @@
 """A small OpenAI-compatible chat-completions server on 127.0.0.1 for tests of
-the real litellm path. Replies are scripted: each request pops the next one."""
+the real litellm path. Replies are scripted: each request pops the next one,
+or, with ``responder``, a function of the request writes the reply (a judge
+that reads the answer it was sent). ``flavour="ollama"`` serves Ollama's
+model list (``GET /api/tags``) instead of ``/v1/models``, for detection tests."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 
 @dataclass
@@ -22,7 +27,14 @@ class Scripted:
 class ChatServer:
     replies: list[Scripted] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
-    headers: list[dict] = field(default_factory=list)
+    # Request headers as received: HTTP header names are case-insensitive, and
+    # so is Message.get().
+    headers: list[Message] = field(default_factory=list)
+    responder: Callable[[dict], str] | None = None  # request -> assistant message
+    models: list[str] = field(default_factory=lambda: ["test-model"])
+    flavour: str = "openai"  # or "ollama"
+    list_delay_s: float = 0.0  # a slow model list (detection timeouts)
+    gets: list[str] = field(default_factory=list)
 
     def start(self) -> "ChatServer":
         server = self
@@ -43,8 +55,13 @@ class ChatServer:
                     pass
 
             def do_GET(self):
-                if self.path.rstrip("/").endswith("/models"):
-                    self._send(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
+                server.gets.append(self.path)
+                if server.list_delay_s:
+                    time.sleep(server.list_delay_s)
+                if server.flavour == "openai" and self.path.rstrip("/").endswith("/models"):
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]})
+                elif server.flavour == "ollama" and self.path.rstrip("/") == "/api/tags":
+                    self._send(200, {"models": [{"name": m, "model": m, "size": 1} for m in server.models]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
@@ -52,9 +69,13 @@ class ChatServer:
                 length = int(self.headers.get("Content-Length", 0))
                 req = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append(req)
-                # header names are case-insensitive (HTTP): keep them lower-cased
-                server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                reply = server.replies.pop(0) if server.replies else Scripted(500, body={"error": {"message": "no scripted reply"}})
+                server.headers.append(self.headers)
+                if server.replies:
+                    reply = server.replies.pop(0)
+                elif server.responder is not None:
+                    reply = Scripted(content=server.responder(req))
+                else:
+                    reply = Scripted(500, body={"error": {"message": "no scripted reply"}})
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 if reply.body is not None:
@@ -75,6 +96,10 @@ class ChatServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
 
     @property
     def base(self) -> str:

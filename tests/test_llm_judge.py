@@ -56,9 +56,9 @@ def card(bank):
     return bank.get("cross-entropy-vs-mse")
 
 
-def make_judge(server, timeout=10.0, **kw):
+def make_judge(server, timeout=10.0, embedder=None, **kw):
     client = LiteLLMClient(model="openai/test-model", api_base=server.base, api_key=FAKE_KEY, timeout_s=timeout, **kw)
-    return LLMJudge(client, "openai/test-model")
+    return LLMJudge(client, "openai/test-model", embedder=embedder)
 
 
 def fallback(server, **kw):
@@ -71,6 +71,7 @@ def test_valid_reply_over_http(server, card):
     v = make_judge(server).judge(card, Transcript(text=STRONG), None)
     assert [k.verdict for k in v.key_points] == ["covered"] * 4
     assert v.key_points[0].evidence == GOOD_KP[0][1]
+    assert all(k.confidence == 0.9 for k in v.key_points)  # every quote confirmed by meaning
     assert v.judge.kind == "llm" and v.judge.model == "openai/test-model" and v.judge.prompt_version == "judge-v1"
     assert v.scores.coverage == 5 and v.scores.overall == 88
     req = server.requests[0]
@@ -78,7 +79,8 @@ def test_valid_reply_over_http(server, card):
     assert req["response_format"]["type"] == "json_schema"
     user = req["messages"][-1]["content"]
     assert "<<<ANSWER" in user and STRONG in user and card.sample_answer in user
-    assert server.headers[0].get("authorization") == f"Bearer {FAKE_KEY}"
+    # header names are case-insensitive (litellm's client sends "authorization")
+    assert server.headers[0].get("Authorization") == server.headers[0].get("authorization") == f"Bearer {FAKE_KEY}"
 
 
 def test_junk_then_valid_repair(server, card):
@@ -227,34 +229,41 @@ def test_cli_scores_with_llm_and_falls_back(server, tmp_path):
             assert FAKE_KEY.encode() not in f.read_bytes(), f
 
 
-class FixedVerdicts:
-    """An offline judge stand-in whose key-point verdicts are given."""
+class ScriptedOffline:
+    """An offline judge whose verdicts are given: the disagreements expected
+    are then known in advance, not recomputed with the production formula."""
 
-    def __init__(self, inner, verdicts):
-        self.inner, self.verdicts = inner, verdicts
+    kind = "offline"
+
+    def __init__(self, kp_verdicts, mistake_verdicts):
+        self.kp_verdicts, self.mistake_verdicts = kp_verdicts, mistake_verdicts
 
     def judge(self, card, transcript, delivery):
-        r = self.inner.judge(card, transcript, delivery)
-        kps = [k.model_copy(update={"verdict": v}) for k, v in zip(r.key_points, self.verdicts)]
-        return r.model_copy(update={"key_points": kps})
+        from voicecoach.models import JudgeInfo, KeyPointResult, MistakeResult, Scores, Verdicts
+
+        return Verdicts(
+            key_points=[KeyPointResult(key_point=k, verdict=v) for k, v in zip(card.key_points, self.kp_verdicts)],
+            mistakes=[MistakeResult(mistake=m.text, kind=m.kind, verdict=v) for m, v in zip(card.common_mistakes, self.mistake_verdicts)],
+            scores=Scores(structure=3, delivery=3, coverage=3, overall=50), fixes=[],
+            judge=JudgeInfo(kind="offline", model="scripted", prompt_version="test"))
 
 
-def test_cross_check_shows_disagreements(server, card):
-    offline = OfflineJudge(HashEmbedder())
-    llm_alone = make_judge(server)
-    server.replies.append(Scripted(content=reply(list(GOOD_KP), GOOD_M)))
-    llm_verdicts = [k.verdict for k in llm_alone.judge(card, Transcript(text=STRONG), None).key_points]
-    assert llm_verdicts[0] == "covered"
-    # the offline judge agrees everywhere but on key point 1, which it calls missing
-    flipped = ["missing"] + llm_verdicts[1:]
-    first = f'Key point "{card.key_points[0]}": LLM judge covered, offline judge missing.'
-    for offline_verdicts, expected in ((llm_verdicts, []), (flipped, [first])):
-        server.replies.append(Scripted(content=reply(list(GOOD_KP), GOOD_M)))
-        judge = FallbackJudge(make_judge(server), lambda v=offline_verdicts: FixedVerdicts(offline, v), cross_check=True)
-        v = judge.judge(card, Transcript(text=STRONG), None)
-        assert v.judge.kind == "llm"
-        found = [d for d in v.disagreements if d.startswith("Key point")]
-        assert found == expected
+def test_cross_check_shows_disagreements(server, card, embedder):
+    server.replies.append(Scripted(content=reply(GOOD_KP, GOOD_M)))  # the LLM: all four covered, no mistakes
+    # The offline judge: key point 2 missing (a disagreement), 4 partial (not one: only covered vs missing
+    # counts), mistake 1 made (a disagreement), mistake 3 unsure (not one).
+    offline = ScriptedOffline(["covered", "missing", "covered", "partial"], ["made", "not_made", "unsure"])
+    judge = FallbackJudge(make_judge(server, embedder=embedder), lambda: offline, cross_check=True)
+    v = judge.judge(card, Transcript(text=STRONG), None)
+    assert v.judge.kind == "llm" and [k.verdict for k in v.key_points] == ["covered"] * 4
+    assert v.disagreements == [
+        f'Key point "{card.key_points[1]}": LLM judge covered, offline judge missing.',
+        f'Mistake "{card.common_mistakes[0].text}": LLM judge not made, offline judge made.',
+    ]
+    # and none when the two judges agree
+    server.replies.append(Scripted(content=reply(GOOD_KP, GOOD_M)))
+    agree = FallbackJudge(make_judge(server, embedder=embedder), lambda: ScriptedOffline(["covered"] * 4, ["not_made"] * 3), cross_check=True)
+    assert agree.judge(card, Transcript(text=STRONG), None).disagreements == []
 
 
 def test_doctor_checks_the_model_without_spending_tokens(server):

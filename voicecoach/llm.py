@@ -38,6 +38,25 @@ def _litellm():
     return litellm
 
 
+KEY_VARS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY", "groq": "GROQ_API_KEY", "mistral": "MISTRAL_API_KEY"}
+# Sent to a server at --api-base when no key is set: local servers (llama.cpp,
+# LM Studio, vLLM, Ollama) need none, but the OpenAI client refuses to send
+# a request without one.
+NO_KEY = "no-key-needed"
+
+
+def key_var(model: str) -> str:
+    provider = model.split("/")[0] if "/" in model else "openai"
+    return KEY_VARS.get(provider, "the provider's API key variable")
+
+
+def needs_no_key(model: str, api_base: str) -> bool:
+    """A server given by --api-base, with no key in the environment for the
+    model's provider: send a placeholder instead of failing with 'no API key'."""
+    var = key_var(model)
+    return bool(api_base) and not (var in KEY_VARS.values() and os.environ.get(var))
+
+
 class ChatClient(Protocol):
     def complete(self, messages: list[dict], schema: dict, schema_name: str) -> str:
         """The reply's text (expected to be JSON)."""
@@ -68,6 +87,8 @@ class LiteLLMClient:
             kwargs["api_base"] = self.api_base
         if self.api_key:
             kwargs["api_key"] = self.api_key
+        elif needs_no_key(self.model, self.api_base):
+            kwargs["api_key"] = NO_KEY
         if self.mock_response is not None:
             kwargs["mock_response"] = self.mock_response
         started = time.monotonic()
@@ -99,12 +120,11 @@ def map_exception(exc: Exception, model: str) -> LLMError:
     msg = redact(str(exc))
     low = msg.lower()
     status = getattr(exc, "status_code", None)
-    provider = model.split("/")[0] if "/" in model else "openai"
-    key_var = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY", "groq": "GROQ_API_KEY", "mistral": "MISTRAL_API_KEY"}.get(provider, "the provider's API key variable")
+    key_var_name = key_var(model)
     if "missing credentials" in low or "api_key" in low and ("must be set" in low or "missing" in low) or "no api key" in low:
-        return LLMError(f"no API key for {model}", hint=f"Set {key_var}, or drop --model to use the offline judge.", reason="no_key")
+        return LLMError(f"no API key for {model}", hint=f"Set {key_var_name}, or drop --model to use the offline judge.", reason="no_key")
     if name == "AuthenticationError" or status == 401 or status == 403:
-        return LLMError(f"the API key for {model} was rejected", hint=f"Check {key_var}.", reason="auth")
+        return LLMError(f"the API key for {model} was rejected", hint=f"Check {key_var_name}.", reason="auth")
     if name in ("Timeout", "APITimeoutError") or "timed out" in low or "timeout" in name.lower():
         return LLMError(f"{model} did not answer in time", hint="Try again, raise VOICECOACH_LLM_TIMEOUT, or use the offline judge.", reason="timeout")
     if name == "RateLimitError" or status == 429:
@@ -124,6 +144,9 @@ def preflight(model: str, api_base: str = "") -> list[tuple[str, bool, str]]:
     """Checks that spend no tokens: keys present (litellm's own check), and the
     endpoint reachable when one is configured."""
     checks: list[tuple[str, bool, str]] = []
+    if needs_no_key(model, api_base) or model.startswith(("ollama/", "ollama_chat/")):
+        checks.append(("API key", True, "not needed (a server at --api-base or Ollama)"))
+        return checks + _endpoint_check(api_base)
     litellm = _litellm()
     try:
         env = litellm.validate_environment(model=model)
@@ -132,16 +155,20 @@ def preflight(model: str, api_base: str = "") -> list[tuple[str, bool, str]]:
         checks.append(("API key", ok, "present" if ok else "missing: " + ", ".join(missing)))
     except Exception as exc:
         checks.append(("API key", False, redact(str(exc))[:200]))
-    if api_base:
-        import urllib.error
-        import urllib.request
+    return checks + _endpoint_check(api_base)
 
-        url = api_base.rstrip("/") + "/models"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                checks.append(("endpoint", True, f"{api_base} answered {r.status}"))
-        except urllib.error.HTTPError as exc:
-            checks.append(("endpoint", exc.code < 500, f"{api_base} answered {exc.code}"))
-        except (urllib.error.URLError, OSError) as exc:
-            checks.append(("endpoint", False, f"{api_base} unreachable: {getattr(exc, 'reason', exc)}"))
-    return checks
+
+def _endpoint_check(api_base: str) -> list[tuple[str, bool, str]]:
+    if not api_base:
+        return []
+    import urllib.error
+    import urllib.request
+
+    url = api_base.rstrip("/") + "/models"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return [("endpoint", True, f"{api_base} answered {r.status}")]
+    except urllib.error.HTTPError as exc:
+        return [("endpoint", exc.code < 500, f"{api_base} answered {exc.code}")]
+    except (urllib.error.URLError, OSError) as exc:
+        return [("endpoint", False, f"{api_base} unreachable: {getattr(exc, 'reason', exc)}")]

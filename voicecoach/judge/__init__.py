@@ -1,5 +1,6 @@
-"""Rubric scoring. ``make_judge`` picks the LLM judge when a model is configured
-(and not offline), with the offline judge as its fallback."""
+"""Rubric scoring. ``make_judge`` picks the LLM judge when a model is named,
+or, with ``auto``, when a local model server is running (judge/detect.py),
+with the offline judge as its fallback; otherwise the offline judge."""
 
 from __future__ import annotations
 
@@ -61,17 +62,38 @@ def disagreements(llm: Verdicts, offline: Verdicts) -> list[str]:
     return out
 
 
+_EMBEDDER = None
+
+
+def load_embedder():
+    """MiniLM, loaded once per process and shared by the offline judge and the
+    LLM judge's quote check."""
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        from ..embed import MiniLMEmbedder
+
+        _EMBEDDER = MiniLMEmbedder()
+    return _EMBEDDER
+
+
 def make_offline_judge():
-    from ..embed import MiniLMEmbedder
     from .offline import OfflineJudge
 
-    return OfflineJudge(MiniLMEmbedder())
+    return OfflineJudge(load_embedder())
 
 
 def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> Judge:
     offline_factory = offline_factory or make_offline_judge
-    if not settings.model or settings.offline:
+    if settings.offline or settings.model.strip().lower() == "offline":
         return offline_factory()
+    model, api_base, note = settings.named_model, settings.api_base, ""
+    if not model:  # auto: a local model server already running, if any
+        from .detect import detect, probes_for
+
+        server = detect(probes_for(settings))
+        if server is None:
+            return offline_factory()
+        model, api_base, note = server.model, server.api_base, server.note
     from ..llm import LiteLLMClient
     from .llm_judge import LLMJudge
 
@@ -82,5 +104,5 @@ def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> 
             cached.append(offline_factory())
         return cached[0]
 
-    client = LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s)
-    return FallbackJudge(LLMJudge(client, settings.model), fallback, cross_check=True)
+    client = LiteLLMClient(model=model, api_base=api_base, timeout_s=settings.llm_timeout_s)
+    return FallbackJudge(LLMJudge(client, model, note=note), fallback, cross_check=True)

@@ -5,16 +5,29 @@ against the transcript."""
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import LLMError
+from ..embed import Embedder
+from ..errors import JudgeError, LLMError
 from ..llm import ChatClient
 from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
 from ..prompts import Prompt, load_prompt
 from . import scoring, structure
-from .text import content_stems, find_quote, quote_time, stem, words_of
+from .text import content_stems, quote_time, stem, words_of
+from .verify import QuoteVerifier, addresses_grader, verbatim
+
+
+def shared_embedder() -> Embedder | None:
+    """The offline judge's MiniLM, loaded once per process; None when it
+    cannot be loaded (quotes are then checked by shared words only)."""
+    from . import load_embedder
+
+    try:
+        return load_embedder()
+    except JudgeError:
+        return None
 
 
 class _Reply(BaseModel):
@@ -86,23 +99,44 @@ def parse_reply(text: str, card: Card) -> JudgeReply:
 
 
 def relevant(quote: str, target: str) -> bool:
-    """A supporting quote must be about the point: it shares at least one
-    content word (stemmed) with it. Stops a real but irrelevant quote (for
-    example "give me full marks") from supporting a verdict."""
+    """The old check (kept for comparison in bench/llm_verify.py): a quote is
+    about the point when it shares a content word with it. It threw away
+    correct quotes in the candidate's own words; ``verify`` now judges by
+    meaning (judge/verify.py)."""
     return bool(content_stems(quote) & content_stems(target)) or bool({stem(w) for w in words_of(quote)} & content_stems(target))
+
+
+# Confidence of an LLM verdict after verification: fixed levels by outcome
+# (not calibrated; the offline judge's are).
+CONFIDENCE = {"confirmed": 0.9, "unsure": 0.5, "llm_missing": 0.7, "downgraded": 0.6}
 
 
 class LLMJudge:
     kind = "llm"
 
-    def __init__(self, client: ChatClient, model: str, prompt: Prompt | None = None) -> None:
+    def __init__(self, client: ChatClient, model: str, prompt: Prompt | None = None,
+                 embedder: Embedder | Callable[[], Embedder | None] | None = None, note: str = "") -> None:
+        """``embedder``: the sentence-embedding model used to check quotes by
+        meaning, or a factory called on first use (None: the shared MiniLM).
+        ``note``: said in the report (e.g. that a local model server was found)."""
         self.client = client
         self.model = model
         self.prompt = prompt or load_prompt("judge")
+        self._embedder = embedder
+        self.note = note
 
     @property
     def info(self) -> JudgeInfo:
-        return JudgeInfo(kind="llm", model=self.model, prompt_version=self.prompt.version)
+        return JudgeInfo(kind="llm", model=self.model, prompt_version=self.prompt.version, note=self.note)
+
+    @property
+    def verifier(self) -> QuoteVerifier:
+        if self._embedder is None:
+            self._embedder = shared_embedder
+        embedder = self._embedder if hasattr(self._embedder, "encode") else self._embedder()
+        if embedder is not None:
+            self._embedder = embedder
+        return QuoteVerifier(embedder)
 
     def ask(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> JudgeReply:
         answer = transcript.text
@@ -124,7 +158,7 @@ class LLMJudge:
 
     def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
         reply = self.ask(card, transcript, delivery)
-        kps, mistakes = verify(card, transcript, reply)
+        kps, mistakes = verify(card, transcript, reply, self.verifier)
         wc = len(transcript.text.split())
         struct = structure.analyse(card, transcript.text)
         d_code, d_notes = scoring.delivery_score(card, delivery, wc)
@@ -143,25 +177,44 @@ class LLMJudge:
                         improved_answer=reply.improved_answer.strip(), judge=self.info)
 
 
-def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[KeyPointResult], list[MistakeResult]]:
-    """Downgrade any verdict whose quote is not in the transcript or is not
-    about the point: 'covered' needs a real, relevant quote; so does 'made' for
-    a wrong claim."""
+def verify(card: Card, transcript: Transcript, reply: JudgeReply,
+           verifier: QuoteVerifier | None = None) -> tuple[list[KeyPointResult], list[MistakeResult]]:
+    """Check every verdict's quote. 'covered' or 'partial' needs a quote that
+    is in the transcript (strict) and is not a request to the grader, not
+    about another key point, not about something else entirely (judged by
+    meaning: judge/verify.py); failing that, the point is missing. A quote
+    that passes but whose meaning the embedding model cannot confirm keeps
+    the LLM's verdict with a lower confidence. So does 'made' for a wrong
+    claim need a quote from the transcript."""
+    verifier = verifier or QuoteVerifier(None)
     by_kp = {k.index: k for k in reply.key_points}
     by_m = {m.index: m for m in reply.mistakes}
+    quoted = {i: by_kp[i].quote.strip() for i in range(1, len(card.key_points) + 1)
+              if by_kp[i].verdict in ("covered", "partial") and verbatim(by_kp[i].quote.strip(), transcript.text)}
+    checks = dict(zip(quoted, verifier.check_all(card, list(quoted.items()))))
+    suspect = addresses_grader(transcript.text)
     kps: list[KeyPointResult] = []
     for i, kp in enumerate(card.key_points, 1):
         r = by_kp[i]
-        verdict, note, quote = r.verdict, "", r.quote.strip()
+        verdict, note, quote, confidence, sim = r.verdict, "", r.quote.strip(), CONFIDENCE["llm_missing"], None
         if verdict in ("covered", "partial"):
-            found, ratio = find_quote(quote, transcript.text)
-            if not quote or not found:
-                verdict, note = "missing", f"downgraded from {r.verdict}: the quoted words are not in the transcript"
-                quote = ""
-            elif not relevant(quote, kp):
-                verdict, note = "missing", f"downgraded from {r.verdict}: the quote is not about this point"
-                quote = ""
-        kps.append(KeyPointResult(key_point=kp, verdict=verdict, evidence=quote, evidence_start_s=quote_time(quote, transcript), note=note))
+            check = checks.get(i)
+            if check is None:
+                verdict, note, quote, confidence = "missing", f"downgraded from {r.verdict}: the quoted words are not in the transcript", "", CONFIDENCE["downgraded"]
+            elif not check.keeps or (suspect and check.outcome == "unsure"):
+                why = {"meta": "the quote asks the grader for marks instead of answering",
+                       "other_point": f"the quote is about key point {check.other_point}, not this one",
+                       "off_card": "the quote is not about this point",
+                       "unsure": "the answer addresses the grader, and the quote could not be confirmed to state this point"}[check.outcome]
+                verdict, note, quote, confidence = "missing", f"downgraded from {r.verdict}: {why}", "", CONFIDENCE["downgraded"]
+            else:
+                confidence, sim = CONFIDENCE[check.outcome], round(check.similarity, 3)
+                if check.outcome == "unsure":
+                    note = "kept the LLM judge's verdict, but could not confirm that the quote states this point"
+        elif verdict == "missing":
+            quote = ""
+        kps.append(KeyPointResult(key_point=kp, verdict=verdict, evidence=quote, evidence_start_s=quote_time(quote, transcript),
+                                  similarity=sim, confidence=confidence, note=note))
     mistakes: list[MistakeResult] = []
     for i, m in enumerate(card.common_mistakes, 1):
         r = by_m[i]
@@ -175,8 +228,7 @@ def verify(card: Card, transcript: Transcript, reply: JudgeReply) -> tuple[list[
                 verdict = implied
             quote = kps[m.key_point - 1].evidence if verdict != "made" else ""
         elif verdict == "made":
-            found, _ = find_quote(quote, transcript.text)
-            if not quote or not found:
+            if not verbatim(quote, transcript.text):
                 verdict, note, quote = "unsure", "downgraded from made: the quoted words are not in the transcript", ""
         mistakes.append(MistakeResult(mistake=m.text, kind=m.kind, verdict=verdict, evidence=quote, note=note))
     return kps, mistakes
