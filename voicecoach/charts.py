@@ -106,7 +106,7 @@ def _num(value) -> float | None:
         return None
 
 
-def progress_chart(history: list[dict]) -> str:
+def progress_chart(history: list[dict], unit: str = "attempt") -> str:
     """Overall score (left axis, 0-100) and words per minute (right axis)
     across attempts, oldest first as given. Missing values are skipped."""
     if not history:
@@ -157,5 +157,5 @@ def progress_chart(history: list[dict]) -> str:
                 f'<text x="{left + 28}" y="14" fill="#374151">overall score (left, 0–100)</text>'
                 f'<line x1="{left + 210}" x2="{left + 232}" y1="10" y2="10" stroke="#2563eb" stroke-width="2" stroke-dasharray="5 4"/>'
                 f'<text x="{left + 238}" y="14" fill="#374151">words per minute (right)</text>'
-                f'<text x="{left}" y="{height - 6}" fill="#6b7280">{n} attempt{"s" if n != 1 else ""}, oldest first</text>')
+                f'<text x="{left}" y="{height - 6}" fill="#6b7280">{n} {escape(unit)}{"s" if n != 1 else ""}, oldest first</text>')
     return _svg(height, "progress across attempts", body)

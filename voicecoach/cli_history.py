@@ -247,7 +247,7 @@ def compare(refs, card_id, json_out):
 
     store = _read_store(_settings())
     if card_id:
-        scored = [a["id"] for a in store.attempts(card_id=card_id) if a["overall"] is not None][:2]
+        scored = [a["id"] for a in store.attempts(card_id=card_id, main_only=True) if a["overall"] is not None][:2]
         if len(scored) < 2:
             raise UsageError(f"card {card_id} has fewer than two scored attempts")
         ids = [scored[1], scored[0]]
@@ -320,22 +320,30 @@ def report(ref, fmt, out):
     from . import history as h
     from .report_html import render_html, render_markdown
 
+    from . import tally
+
     settings = _settings()
     store = _read_store(settings)
-    ids = _attempt_ids(store, ref)
-    results = [r for r in (store.latest_result(i) for i in ids) if r is not None]
+    kind, rid, attempts = tally.of_ref(store, ref)  # a follow-up is shown within its question's attempt
+    attempts = [a for a in attempts if a.result is not None]
+    results = [a.result for a in attempts]
     if not results:
         raise StoreError(f"nothing scored in {ref}", hint=f"Score it first: voicecoach rescore {ref}")
     if fmt == "md":
-        text = render_markdown(results)
+        text = render_markdown(results, attempts=attempts)
     else:
         audio = {}
         for r in results:
             if r.audio_path and Path(r.audio_path).exists():
                 audio[r.attempt_id] = Path(r.audio_path).read_bytes()
-        past = [x for x in h.rows(store, card_id=results[0].card_id) if x["overall"] is not None]
-        text = render_html(results, audio=audio, history=list(reversed(past)), title=results[0].card_title)
-    path = out or settings.home / "reports" / f"{ids[0] if len(ids) == 1 else ref}.{fmt}"
+        if kind == "session":
+            past, unit = tally.session_history(store), "session"
+            title = f"Interview session {rid}, {tally.local_time(attempts[0].created_at)}"
+        else:
+            past, unit = list(reversed([x for x in h.rows(store, card_id=results[0].card_id) if x["overall"] is not None])), "attempt"
+            title = results[0].card_title
+        text = render_html(results, audio=audio, history=past, title=title, attempts=attempts, history_unit=unit)
+    path = out or settings.home / "reports" / f"{attempts[0].attempt_id if kind == 'attempt' else rid}.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)

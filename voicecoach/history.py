@@ -14,7 +14,7 @@ from .store import Store
 
 def rows(store: Store, card_id: str | None = None, category: str | None = None, limit: int = 500) -> list[dict]:
     out = []
-    for a in store.attempts(card_id=card_id, limit=limit):
+    for a in store.attempts(card_id=card_id, limit=limit, main_only=True):  # a follow-up is part of its attempt
         card = store.parse_card(a)
         if category and category.lower() not in card.category.lower():
             continue
@@ -22,7 +22,7 @@ def rows(store: Store, card_id: str | None = None, category: str | None = None, 
             "attempt_id": a["id"], "session_id": a["session_id"], "created_at": a["created_at"], "card_id": a["card_id"],
             "category": card.category, "status": a["status"], "source": a["answer_source"],
             "overall": a["overall"], "coverage": a["coverage"], "words_per_minute": a["words_per_minute"],
-            "filler_count": a["filler_count"], "judge": a["judge_kind"],
+            "filler_count": a["filler_count"], "judge": a["judge_kind"], "follow_ups": a["follow_ups"],
         })
     return out
 
@@ -46,7 +46,7 @@ def category_trends(history: list[dict]) -> dict[str, dict]:
 def key_point_record(store: Store, card_id: str) -> dict[str, dict]:
     """For one card: how often each key point was covered across attempts."""
     out: dict[str, dict] = {}
-    for a in reversed(store.attempts(card_id=card_id)):
+    for a in reversed(store.attempts(card_id=card_id, main_only=True)):
         r = store.latest_result(a["id"])
         if not r:
             continue
@@ -87,7 +87,7 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
     missed last week is due; one missed an hour ago can wait)."""
     now = now or datetime.now(timezone.utc)
     by_card: dict[str, list] = defaultdict(list)
-    for a in store.attempts(limit=2000):
+    for a in store.attempts(limit=2000, main_only=True):
         if a["overall"] is None:
             continue
         by_card[a["card_id"]].append(a)

@@ -130,8 +130,7 @@ class Interview:
                 result = self.coach.combine(card, result, follow)
                 self.results.append(result)
             i += 1
-        scored = [r for r in self.results if r.attempt_id and not r.parent_id]
-        summary = self.summary(scored)
+        summary = self.summary(self.results)
         self._say(CLOSINGS[self.persona].format(summary=summary))
         self.coach.store.end_session(session_id)
         return self.results
@@ -172,18 +171,9 @@ class Interview:
 
     @staticmethod
     def summary(results: list[AttemptResult]) -> str:
-        if not results:
-            return "No answers were scored."
-        last = {}
-        for r in results:
-            last[r.card_id] = r  # the combined result replaces the first one
-        scores = [r.scores.overall for r in last.values()]
-        best = max(last.values(), key=lambda r: r.scores.overall)
-        worst = min(last.values(), key=lambda r: r.scores.overall)
-        text = f"Your average score was {sum(scores) / len(scores):.0f} out of 100 over {len(scores)} questions."
-        if len(last) > 1:
-            text += f" Your strongest answer was on {best.card_title.rstrip('?')}; the one to practise again is {worst.card_title.rstrip('?')}."
-        return text
+        from . import tally
+
+        return tally.closing_line(tally.from_results(results))
 
 
 def typed_answer(prompt: str) -> str:

@@ -1,0 +1,62 @@
+"""Issue 16: every screen tells the truth. One definition of an answer, an
+attempt and a session score across the interview, history and reports;
+typed answers; follow-ups; evidence; dates; layouts at 80 and 120 columns."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_orchestration import make_coach
+from voicecoach import tally
+from voicecoach.interview import Interview
+
+PARTIAL = "Cross entropy compares predicted probabilities with the true labels, so it suits classification."
+UNSURE = "I am not sure."
+L1 = "L1 regularization drives some weights exactly to zero, so it selects features."
+
+
+def typed_interview(tmp_path, answers, cards, follow_ups=1, persona="neutral"):
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    queue = list(answers)
+    sid = coach.store.new_session("interview")
+    run = Interview(coach, persona=persona, follow_ups=follow_ups, typed=lambda prompt, *a, **k: queue.pop(0))
+    results = run.run(cards, sid)
+    said = [m for kind, *rest in coach.ui.events if kind == "info" for m in rest]
+    return coach, sid, results, said
+
+
+def test_one_definition_of_attempt_and_session_score(tmp_path, bank):
+    """Numbers disagree: the closing line, history, the HTML and Markdown
+    reports and the progress chart count the same attempts and the same score."""
+    cards = [bank.get("cross-entropy-vs-mse"), bank.get("mla-l1-vs-l2")]
+    coach, sid, results, said = typed_interview(tmp_path, [PARTIAL, UNSURE, L1, UNSURE], cards)
+    follow = [r for r in results if r.parent_id]
+    assert follow, "a follow-up was asked"
+    attempts = tally.session(coach.store, sid)
+    assert len(attempts) == 2 and sum(len(a.follow_ups) for a in attempts) >= 1
+    score = tally.session_score([a.overall for a in attempts])
+    closing = next(m for m in said if "average score" in m)
+    assert f"Your average score was {score} out of 100 over 2 questions" in closing
+    # history: a follow-up is part of its attempt, never an attempt of its own
+    data = json.loads(run_cli(["history", "--json"]).stdout)
+    assert sorted(a["attempt_id"] for a in data["attempts"]) == sorted(a.attempt_id for a in attempts)
+    assert {a["attempt_id"]: a["overall"] for a in data["attempts"]} == {a.attempt_id: a.overall for a in attempts}
+    assert not {f.attempt_id for a in attempts for f in a.follow_ups} & {a["attempt_id"] for a in data["attempts"]}
+    # the HTML report of the session: the same count and score, the follow-up inside its question
+    out = tmp_path / "s.html"
+    proc = run_cli(["report", sid, "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text()
+    assert f"2 questions and {len(follow)} follow-up" in page and f"session score {score}/100" in page
+    assert page.count('<section class="card attempt') == 2
+    assert "Follow-up question:" in page and "1 session, oldest first" in page
+    md = tmp_path / "s.md"
+    run_cli(["report", sid, "--format", "md", "--out", str(md)])
+    assert f"session score {score}/100" in md.read_text() and "**Follow-up question:**" in md.read_text()
+    # a report of the follow-up's id is the report of its question
+    proc = run_cli(["report", follow[0].attempt_id, "--format", "md", "--out", str(tmp_path / "f.md")])
+    assert proc.returncode == 0 and (tmp_path / "f.md").read_text().startswith("# " + cards[0].title)
