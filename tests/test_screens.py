@@ -60,3 +60,27 @@ def test_one_definition_of_attempt_and_session_score(tmp_path, bank):
     # a report of the follow-up's id is the report of its question
     proc = run_cli(["report", follow[0].attempt_id, "--format", "md", "--out", str(tmp_path / "f.md")])
     assert proc.returncode == 0 and (tmp_path / "f.md").read_text().startswith("# " + cards[0].title)
+
+
+def test_typed_answer_delivery_is_not_measured(tmp_path, bank):
+    """Typed answers got 'Delivery 3/5' (scores.delivery 3 in --json); now
+    not measured, null, and left out of the overall."""
+    from rich.console import Console
+
+    from voicecoach.judge import scoring
+    from voicecoach.report import render_result
+    from voicecoach.report_html import render_html, render_markdown
+    from voicecoach.session import AnswerInput
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    card = bank.get("cross-entropy-vs-mse")
+    r = coach.attempt(card, AnswerInput(text=PARTIAL + " It keeps gradients large when the model is confidently wrong."),
+                      coach.store.new_session("score"))
+    assert r.scores.delivery is None and json.loads(r.model_dump_json())["scores"]["delivery"] is None
+    wc = len(r.transcript.text.split())
+    assert r.scores.overall == scoring.overall(card, r.key_points, r.mistakes, r.scores.structure, None, wc)
+    con = Console(record=True, width=120)
+    render_result(con, r)
+    text = con.export_text()
+    assert "Delivery not measured" in text and "Delivery 3/5" not in text
+    assert "not measured" in render_html([r]) and "Delivery not measured" in render_markdown([r])

@@ -73,7 +73,8 @@ def compare(before: AttemptResult, after: AttemptResult) -> Comparison:
     rank = {"missing": 0, "partial": 1, "covered": 2}
     gained = [kp for kp in a if kp in b and rank[a[kp]] > rank[b[kp]]]
     lost = [kp for kp in a if kp in b and rank[a[kp]] < rank[b[kp]]]
-    scores = {k: getattr(after.scores, k) - getattr(before.scores, k) for k in ("overall", "coverage", "structure", "delivery")}
+    scores = {k: getattr(after.scores, k) - getattr(before.scores, k) for k in ("overall", "coverage", "structure", "delivery")
+              if getattr(after.scores, k) is not None and getattr(before.scores, k) is not None}
     delivery: dict[str, float] = {}
     if before.delivery and after.delivery:
         for k in ("words_per_minute", "filler_count", "fillers_per_minute", "pause_count", "longest_pause_s", "duration_s"):

@@ -135,7 +135,8 @@ def render_result(console: Console, r: AttemptResult) -> None:
             dt.add_row("Hedges", f"{d.hedge_count}: {', '.join(sorted(set(d.hedges)))}")
         console.print(Panel(dt, title="Delivery", border_style="magenta"))
     st = Table.grid(padding=(0, 3))
-    st.add_row(Text(f"Overall {s.overall}/100", style="bold"), f"Coverage {s.coverage}/5", f"Structure {s.structure}/5", f"Delivery {s.delivery}/5")
+    st.add_row(Text(f"Overall {s.overall}/100", style="bold"), f"Coverage {s.coverage}/5", f"Structure {s.structure}/5",
+               "Delivery not measured (typed)" if s.delivery is None or r.delivery is None else f"Delivery {s.delivery}/5")
     console.print(Panel(st, title="Scores", border_style="green"))
     console.print(Text("Top fixes", style="bold"))
     for i, f in enumerate(r.fixes, 1):

@@ -252,8 +252,9 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
          f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(r.created_at))} · answered by {_e(r.answer_source)}'
          + (f" · attempt <code>{_e(r.attempt_id)}</code>" if r.attempt_id else "") + "</div>",
          f'<div class="scores"><div class="overall {_band(s.overall)}">{s.overall}<small>/100 overall</small></div>']
-    for name, v in (("Coverage", s.coverage), ("Structure", s.structure), ("Delivery", s.delivery)):
-        h.append(f'<div class="sub">{name} <strong>{v}/5</strong> {_pips(v)}</div>')
+    for name, v in (("Coverage", s.coverage), ("Structure", s.structure), ("Delivery", None if d is None else s.delivery)):
+        h.append(f'<div class="sub">{name} <strong>{v}/5</strong> {_pips(v)}</div>' if v is not None
+                 else f'<div class="sub">{name} <strong>not measured</strong> <span class="dim">(typed answer)</span></div>')
     h.append("</div>")
     if wav:
         b64 = base64.b64encode(wav).decode("ascii")
