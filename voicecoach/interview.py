@@ -10,6 +10,7 @@ from typing import Callable, Literal
 
 from .models import AttemptResult, Card, KeyPointResult, Transcript
 from .session import AnswerInput, Coach
+from .typed import typed_answer  # noqa: F401  (text mode; cli.py imports it from here)
 
 Persona = Literal["friendly", "neutral", "tough"]
 
@@ -17,6 +18,11 @@ INTROS = {
     "friendly": "Hi, thanks for joining. I'll ask you {n} {questions}, and you have about {mins} per answer. Take your time, and say \"that's my answer\" when you're done. Let's start.",
     "neutral": "This interview has {n} {questions}. You have about {mins} per answer. Say \"that's my answer\" when you are done. First question.",
     "tough": "{n} {questions}, about {mins} each. Be precise; I will push on anything you leave out. Begin.",
+}
+TYPED_INTROS = {
+    "friendly": "Hi, thanks for joining. I'll ask you {n} {questions}, and you have about {mins} to type each answer. Take your time; {finish}. Let's start.",
+    "neutral": "This interview has {n} {questions}. You have about {mins} to type each answer; {finish}. First question.",
+    "tough": "{n} {questions}, about {mins} each to type the answer. Be precise; I will push on anything you leave out. Begin.",
 }
 FOLLOW_UPS = {
     "friendly": ["Nice. Could you also say a bit about this: {probe}?", "Good start. One more thing I'd love to hear: {probe}?"],
@@ -85,16 +91,41 @@ class Interview:
         self.coach.ui.info(f"[bold cyan]Interviewer:[/bold cyan] {text}")
         self.coach.say(text)
 
-    def _answer(self, card: Card, prompt: str, session_id: str, parent_id: str | None = None) -> AttemptResult:
+    def _answer(self, card: Card, prompt: str, session_id: str, parent_id: str | None = None) -> AttemptResult | None:
+        """The scored answer; None when a typed answer's time ran out before
+        anything was typed (no attempt is saved). EOFError: the input ended."""
         if self.typed is not None:
-            text = self.typed(prompt)
+            from .errors import Interrupted
+            from .typed import TypedInterrupt
+
+            try:
+                text = self.typed(prompt, card.answer_limit_s)
+            except TypedInterrupt as exc:
+                kept = self.coach.keep_typed(card, exc.text, session_id, prompt=prompt, parent_id=parent_id)
+                if kept:
+                    raise Interrupted(f"stopped; what you typed is saved as attempt {kept} (incomplete)",
+                                      hint=f"Score it with: voicecoach rescore {kept}   (the session: voicecoach report {session_id})") from None
+                raise Interrupted("stopped; nothing had been typed for this question",
+                                  hint=f"Your earlier answers are saved: voicecoach report {session_id}" if self.results else "") from None
+            if not text.strip():
+                self.coach.ui.info("No answer was typed in time; on to the next question.")
+                return None
             return self.coach.attempt(card, AnswerInput(text=text), session_id, prompt=prompt, parent_id=parent_id, speak_prompt=False)
         return self.coach.attempt(card, AnswerInput(), session_id, prompt=prompt, parent_id=parent_id)
 
     def run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
+        try:
+            return self._run(cards, session_id)
+        finally:
+            self.coach.store.end_session(session_id)  # an interrupted session has an end too
+
+    def _run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
         limit = max(c.answer_limit_s for c in cards)
         n = len(cards)
-        self._say(INTROS[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit)))
+        from .typed import HOW_TO_FINISH
+
+        intro = TYPED_INTROS if self.typed is not None else INTROS
+        self._say(intro[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=HOW_TO_FINISH))
         i = 0
         skipped = False
         while i < len(cards):
@@ -114,7 +145,13 @@ class Interview:
             if self.think_s and self.typed is None:
                 self.coach.ui.info(f"Take {self.think_s:.0f} seconds to think.")
                 self.coach.think(self.think_s)
-            result = self._answer(card, card.title, session_id)
+            try:
+                result = self._answer(card, card.title, session_id)
+            except EOFError:
+                break  # typed input ended: close the interview
+            i += 1
+            if result is None:
+                continue
             self.results.append(result)
             asked = 0
             while asked < self.follow_ups:
@@ -125,14 +162,17 @@ class Interview:
                         break
                     question = found[0]
                 asked += 1
-                follow = self._answer(card, question, session_id, parent_id=result.attempt_id)
+                try:
+                    follow = self._answer(card, question, session_id, parent_id=result.attempt_id)
+                except EOFError:
+                    break
+                if follow is None:
+                    break
                 self.results.append(follow)
                 result = self.coach.combine(card, result, follow)
                 self.results.append(result)
-            i += 1
         summary = self.summary(self.results)
         self._say(CLOSINGS[self.persona].format(summary=summary))
-        self.coach.store.end_session(session_id)
         return self.results
 
     def _between(self) -> str:
@@ -174,24 +214,6 @@ class Interview:
         from . import tally
 
         return tally.closing_line(tally.from_results(results))
-
-
-def typed_answer(prompt: str) -> str:
-    """Text mode: print the question, read lines until an empty line."""
-    import click
-
-    click.echo(f"\n{prompt}\n(type your answer; finish with an empty line)")
-    lines = []
-    while True:
-        try:
-            line = input()
-        except EOFError:
-            break
-        if not line.strip() and lines:
-            break
-        if line.strip():
-            lines.append(line)
-    return " ".join(lines)
 
 
 def merge_transcripts(first: Transcript, second: Transcript) -> Transcript:

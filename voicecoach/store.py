@@ -77,6 +77,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts ADD COLUMN prompt_text TEXT;
     ALTER TABLE sessions ADD COLUMN ended_at TEXT;
     """,
+    # 3: the text of a typed answer interrupted before it was scored (nothing typed is lost)
+    """
+    ALTER TABLE attempts ADD COLUMN answer_text TEXT;
+    """,
 ]
 
 
@@ -315,6 +319,11 @@ class Store:
                  str(audio) if answer_source != "text" else None, parent_id, prompt),
             )
         return aid, audio
+
+    def keep_text(self, attempt_id: str, text: str) -> None:
+        """Keep the text of a typed answer that was not scored (interrupted)."""
+        with self._tx() as c:
+            c.execute("UPDATE attempts SET answer_text = ? WHERE id = ?", (text, attempt_id))
 
     def mark(self, attempt_id: str, status: str, duration_s: float | None = None) -> None:
         with self._tx() as c:
