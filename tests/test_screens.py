@@ -84,3 +84,94 @@ def test_typed_answer_delivery_is_not_measured(tmp_path, bank):
     text = con.export_text()
     assert "Delivery not measured" in text and "Delivery 3/5" not in text
     assert "not measured" in render_html([r]) and "Delivery not measured" in render_markdown([r])
+
+
+def test_ctrl_c_during_a_typed_answer_keeps_the_text(tmp_path, bank):
+    """Ctrl-C during 'review --type' lost the typed answer and left the
+    session without an end; now the text is an incomplete attempt, the
+    session ends, and the hint says how to score it."""
+    from voicecoach.errors import Interrupted
+    from voicecoach.session import AnswerInput  # noqa: F401
+    from voicecoach.typed import TypedInterrupt, typed_answer
+
+    class Reader:  # one line typed, then Ctrl-C with "because" half-typed
+        stream = None
+
+        def __init__(self):
+            self.lines = ["Cross-entropy compares probabilities with labels"]
+
+        def readline(self, deadline):
+            if self.lines:
+                return self.lines.pop(0)
+            raise KeyboardInterrupt
+
+    with pytest.raises(TypedInterrupt) as caught:
+        typed_answer("Q?", 60, reader=Reader(), echo=lambda s: None)
+    assert caught.value.text == "Cross-entropy compares probabilities with labels"
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    sid = coach.store.new_session("review")
+
+    def typed(prompt, limit):
+        raise TypedInterrupt("Cross-entropy because")
+
+    with pytest.raises(Interrupted) as stopped:
+        Interview(coach, typed=typed).run([bank.get("cross-entropy-vs-mse")], sid)
+    rows = coach.store.session_attempts(sid)
+    assert len(rows) == 1 and rows[0]["status"] == "incomplete" and rows[0]["answer_text"] == "Cross-entropy because"
+    assert rows[0]["id"] in stopped.value.message and f"voicecoach rescore {rows[0]['id']}" in stopped.value.hint
+    assert coach.store.sessions()[0]["ended_at"]
+    again = coach.rescore(rows[0]["id"])
+    assert again.transcript.text == "Cross-entropy because" and coach.store.attempt(rows[0]["id"])["status"] == "scored"
+
+
+def test_empty_answer_leaves_no_phantom_attempt():
+    """'score --text ""' errored but history then listed an attempt in state 'recording'."""
+    proc = run_cli(["score", "--card", "cross-entropy-vs-mse", "--text", ""])
+    assert proc.returncode == 6 and "empty" in proc.stderr
+    data = json.loads(run_cli(["history", "--json"]).stdout)
+    assert data["attempts"] == []
+    assert json.loads(run_cli(["export"]).stdout)["sessions"] == []
+
+
+def test_export_out_creates_the_folder(tmp_path):
+    out = tmp_path / "new" / "folder" / "all.json"
+    proc = run_cli(["export", "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["sessions"] == []
+
+
+def _pipe_reader(text: str, close: bool = True):
+    import os
+
+    from voicecoach.typed import LineReader
+
+    r, w = os.pipe()
+    os.write(w, text.encode())
+    if close:
+        os.close(w)
+    return LineReader(os.fdopen(r, "rb", buffering=0))
+
+
+def test_typed_mode_has_typed_instructions_closing_phrase_and_time_limit(tmp_path, bank):
+    """Typed mode said 'Say "that's my answer"', did not end on a typed
+    "That's my answer." (which was quoted as evidence) and neither showed nor
+    enforced the time limit."""
+    import time
+
+    from voicecoach.typed import typed_answer
+
+    shown: list[str] = []
+    text = typed_answer("Why?", 10, reader=_pipe_reader("Cross entropy fits classification.\nThat's my answer.\nnot this\n"), echo=shown.append)
+    assert text == "Cross entropy fits classification."
+    assert "you have 10 seconds" in shown[0] and "that's my answer" in shown[0]
+    assert typed_answer("Why?", 10, reader=_pipe_reader("It fits labels, that's my answer\n"), echo=shown.append) == "It fits labels"
+    assert typed_answer("Why?", 10, reader=_pipe_reader("It fits labels\ndone\n"), echo=shown.append) == "It fits labels"
+    began = time.monotonic()
+    text = typed_answer("Why?", 1, reader=_pipe_reader("Typed before the limit\nand still typing", close=False), echo=shown.append)
+    assert text == "Typed before the limit" and time.monotonic() - began < 3 and "Time is up" in shown[-1]
+    # the introduction of a typed interview gives typed instructions
+    coach, sid, results, said = typed_interview(tmp_path, [L1 + " That's my answer."], [bank.get("mla-l1-vs-l2")], follow_ups=0)
+    intro = next(m for m in said if "Interviewer:" in m)
+    assert "type each answer" in intro and 'Say "that' not in intro
+    assert "answer" not in results[0].transcript.text.lower().split()[-2:]

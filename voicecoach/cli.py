@@ -313,6 +313,7 @@ def score(card_ref, text, answer_file, model, api_base, offline, stt_engine, stt
         raise UsageError("give exactly one of --text or --answer-file")
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model, speak=False)
     card = resolve_card(card_ref, _bank(settings, banks))
+    AnswerInput(text=text, file=answer_file).check()  # an empty answer saves nothing
     coach = _coach(settings, json_out, need_mic=False)
     result = coach.attempt(card, AnswerInput(text=text, file=answer_file), coach.store.new_session("score"))
     if json_out:

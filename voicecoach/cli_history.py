@@ -360,6 +360,7 @@ def export(out):
         exported["salvaged"] = store.salvage.as_json()  # an export of a damaged database says so
     data = json.dumps(exported, indent=1)
     if out:
+        out.parent.mkdir(parents=True, exist_ok=True)  # as 'report --out' does
         out.write_text(data, encoding="utf-8")
         click.echo(f"exported to {out}")
     else:
