@@ -175,3 +175,26 @@ def test_typed_mode_has_typed_instructions_closing_phrase_and_time_limit(tmp_pat
     intro = next(m for m in said if "Interviewer:" in m)
     assert "type each answer" in intro and 'Say "that' not in intro
     assert "answer" not in results[0].transcript.text.lower().split()[-2:]
+
+
+def test_offline_follow_ups_quote_the_card_whole(bank):
+    """Follow-ups were a bag of words ("How does draws many resamples
+    replacement come into it?"); now they quote the missed key point whole."""
+    import random
+
+    from voicecoach.interview import point_phrase, probe_for
+    from voicecoach.models import KeyPointResult
+
+    card = bank.get("st-bootstrap")
+    q = probe_for(KeyPointResult(key_point=card.key_points[0], verdict="missing"), card, "neutral", random.Random(0))
+    assert point_phrase(card.key_points[0]) in q and "come into it" not in q
+    assert ": the bootstrap draws many resamples with replacement from the observed data, each the same size" in q
+    for card in bank.cards.values():
+        for kp in card.key_points:
+            for persona in ("friendly", "neutral", "tough"):
+                q = probe_for(KeyPointResult(key_point=kp, verdict="missing"), card, persona, random.Random(1))
+                assert "?" in q or q.endswith("specific."), q
+                if not card.is_behavioral:
+                    assert point_phrase(kp) in q, q
+                else:  # "Describes the problem they noticed" -> "describe the problem you noticed"
+                    assert " they " not in f" {q} " and q.split()[-1] not in ("?",), q

@@ -24,11 +24,21 @@ TYPED_INTROS = {
     "neutral": "This interview has {n} {questions}. You have about {mins} to type each answer; {finish}. First question.",
     "tough": "{n} {questions}, about {mins} each to type the answer. Be precise; I will push on anything you leave out. Begin.",
 }
+# Without an LLM the follow-up quotes the missed key point whole (never a bag of its words).
 FOLLOW_UPS = {
-    "friendly": ["Nice. Could you also say a bit about this: {probe}?", "Good start. One more thing I'd love to hear: {probe}?"],
-    "neutral": ["You did not mention this. {probe}?", "Follow-up question: {probe}?"],
-    "tough": ["You skipped something important. {probe}?", "That is incomplete. {probe}? Be specific."],
+    "friendly": ["Nice. One more thing I'd love to hear about: {point}. Can you say how that works?",
+                 "Good start. You didn't get to this: {point}. Can you walk me through it?"],
+    "neutral": ["You didn't get to this: {point}. Can you say how that works?",
+                "Follow-up question: {point}. Can you explain why?"],
+    "tough": ["You skipped something important: {point}. Explain how that works, and be specific.",
+              "That is incomplete: {point}. Why is that so? Be specific."],
 }
+BEHAVIORAL_FOLLOW_UPS = {  # {ask}: the rubric's point as a request ("Describes X" -> "describe X")
+    "friendly": "Thanks. Before we move on, could you {ask}?",
+    "neutral": "Before we move on, could you {ask}?",
+    "tough": "You left something out. {Ask}, and be specific.",
+}
+_PRONOUNS = {"they": "you", "their": "your", "theirs": "yours", "themselves": "yourself", "they're": "you're"}
 BETWEEN = {
     "friendly": "Whenever you're ready, say next. You can also say repeat, skip, pause or stop.",
     "neutral": "Say next to continue, or repeat, skip, pause or stop.",
@@ -48,18 +58,27 @@ def _minutes(seconds: int) -> str:
     return f"{seconds / 60:.0f} minutes" if seconds % 60 == 0 else f"{seconds / 60:.1f} minutes"
 
 
-def probe_for(kp: KeyPointResult, card: Card) -> str:
-    """A question that probes a missed key point without giving it away
-    verbatim: it names the topic, not the answer."""
-    from .judge.text import content_stems, words_of
+def point_phrase(key_point: str) -> str:
+    """A key point to quote inside a sentence: whole, first letter lowercased
+    (unless it starts an acronym or a name like 'L1'), no final full stop."""
+    text = " ".join(key_point.split()).rstrip(" .")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
 
-    title_stems = content_stems(card.title)
-    topic = [w for w in words_of(kp.key_point) if len(w) > 3 and w not in ("which", "that", "their", "about", "with", "when", "they")]
-    fresh = [w for w in topic if w not in {s for s in title_stems}]
-    focus = " ".join((fresh or topic)[:4])
+
+def probe_for(kp: KeyPointResult, card: Card, persona: Persona = "neutral", rng: random.Random | None = None) -> str:
+    """A follow-up question from the card's own text: the missed key point, quoted whole."""
+    point = point_phrase(kp.key_point)
     if card.is_behavioral:
-        return f"Can you tell me more about {focus}"
-    return f"How does {focus} come into it"
+        verb, _, rest = point.partition(" ")
+        if verb.endswith("s") and verb.isalpha():  # "describes the problem they noticed" -> "describe the problem you noticed"
+            verb = verb[:-3] + "y" if verb.endswith("ies") else verb[:-1]
+            ask = " ".join([verb] + [_PRONOUNS.get(w, w) for w in rest.split()])
+        else:
+            ask = f"tell me more about this: {point}"
+        return BEHAVIORAL_FOLLOW_UPS[persona].format(ask=ask, Ask=ask[0].upper() + ask[1:])
+    return (rng or random.Random(0)).choice(FOLLOW_UPS[persona]).format(point=point)
 
 
 def offline_follow_up(result: AttemptResult, card: Card, persona: Persona, rng: random.Random) -> tuple[str, int] | None:
@@ -67,7 +86,7 @@ def offline_follow_up(result: AttemptResult, card: Card, persona: Persona, rng: 
     for wanted in ("missing", "partial"):
         for i, kp in enumerate(result.key_points):
             if kp.verdict == wanted:
-                return rng.choice(FOLLOW_UPS[persona]).format(probe=probe_for(kp, card)), i
+                return probe_for(kp, card, persona, rng), i
     return None
 
 
