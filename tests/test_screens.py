@@ -198,3 +198,22 @@ def test_offline_follow_ups_quote_the_card_whole(bank):
                     assert point_phrase(kp) in q, q
                 else:  # "Describes the problem they noticed" -> "describe the problem you noticed"
                     assert " they " not in f" {q} " and q.split()[-1] not in ("?",), q
+
+
+def test_follow_ups_are_shown_in_replay_and_reports(tmp_path, bank):
+    """replay merged the follow-up answer into the first and never showed the
+    follow-up question; the report filed it under the original title."""
+    cards = [bank.get("cross-entropy-vs-mse")]
+    coach, sid, results, said = typed_interview(tmp_path, [PARTIAL, "Gradients stay large when the model is confidently wrong."], cards)
+    follow = next(r for r in results if r.parent_id)
+    main = tally.session(coach.store, sid)[0]
+    for ref in (sid, main.attempt_id, follow.attempt_id):
+        proc = run_cli(["replay", ref, "--no-audio"], env={"COLUMNS": "120"})
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout
+        assert out.count(cards[0].title) == 1 and "Follow-up question:" in out and follow.prompt[:40] in out
+        assert out.index(PARTIAL[:30]) < out.index("Follow-up question:") < out.index("Gradients stay large")
+    page = tmp_path / "r.html"
+    run_cli(["report", main.attempt_id, "--out", str(page)])
+    html = page.read_text()
+    assert html.index(PARTIAL[:30]) < html.index("Follow-up question:") < html.index("Gradients stay large")

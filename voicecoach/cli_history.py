@@ -153,25 +153,44 @@ def replay(ref, no_audio, start):
     from .audiofile import read_audio
     from .report import render_result
 
+    from rich.markup import escape
+
+    from . import tally
+
     settings = _settings()
     store = _read_store(settings)
     con = Console(highlight=False)
     offset = _parse_time(start)
-    for aid in _attempt_ids(store, ref):
-        result = store.latest_result(aid)
+
+    def audio_of(result):
+        path = result.audio_path if result else None
+        if no_audio or not path or not Path(path).exists():
+            return None
+        from . import audio as audio_mod
+
+        audio_mod.check_devices(need_input=False, need_output=True, output_device=settings.output_device)
+        return read_audio(path)
+
+    for att in tally.of_ref(store, ref)[2]:  # a follow-up is replayed within its question's attempt
+        aid, result = att.attempt_id, att.result
         row = store.attempt(aid)
         if result is None:
+            typed = row["answer_text"] if "answer_text" in row.keys() else None
             con.print(f"[yellow]attempt {aid} was not scored yet ({row['status']}); 'voicecoach rescore {aid}' scores it[/yellow]")
+            if typed:
+                con.print(f"[dim]what was typed:[/dim] {escape(typed)}")
             continue
-        con.print(f"[bold]{result.card_title}[/bold] [dim]({aid}, {result.created_at})[/dim]")
-        audio = None
-        if not no_audio and row["audio_path"] and Path(row["audio_path"]).exists():
-            from . import audio as audio_mod
-
-            audio_mod.check_devices(need_input=False, need_output=True, output_device=settings.output_device)
-            audio = read_audio(row["audio_path"])
-        _scroll(con, result, audio, offset, settings)
-        render_result(con, result)
+        con.print(f"[bold]{escape(result.card_title)}[/bold] [dim]({aid}, {tally.local_time(att.created_at)})[/dim]")
+        first = att.first or result
+        audio = audio_of(first)
+        _scroll(con, first if att.follow_ups else result, audio, offset, settings)
+        for f in att.follow_ups:
+            con.print(f"[bold cyan]Follow-up question:[/bold cyan] {escape(f.prompt)} [dim]({f.attempt_id})[/dim]")
+            if f.result is not None:
+                _scroll(con, f.result, audio_of(f.result), 0.0, settings)
+            else:
+                con.print(escape(f.text) or "[dim](no answer)[/dim]")
+        render_result(con, result, show_transcript=not att.follow_ups)
         if audio is not None and result.spoken_feedback:
             coach = _coach(settings, False, need_mic=False)
             coach.say(result.spoken_feedback)

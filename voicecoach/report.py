@@ -95,9 +95,10 @@ class ConsoleUI:
         render_result(self.console, result)
 
 
-def render_result(console: Console, r: AttemptResult) -> None:
+def render_result(console: Console, r: AttemptResult, show_transcript: bool = True) -> None:
     s = r.scores
-    console.print(Panel(Text(r.transcript.text or "(empty)"), title="What you said", border_style="blue"))
+    if show_transcript:
+        console.print(Panel(Text(r.transcript.text or "(empty)"), title="What you said", border_style="blue"))
     kp = Table(title="Key points", show_lines=False, expand=True)
     kp.add_column("", width=2)
     kp.add_column("Key point", ratio=3)
