@@ -217,3 +217,54 @@ def test_follow_ups_are_shown_in_replay_and_reports(tmp_path, bank):
     run_cli(["report", main.attempt_id, "--out", str(page)])
     html = page.read_text()
     assert html.index(PARTIAL[:30]) < html.index("Follow-up question:") < html.index("Gradients stay large")
+
+
+def test_evidence_quotes_whole_clauses(bank):
+    """Evidence was cut mid-sentence ("...from the one-hot label; it")."""
+    from voicecoach.embed import HashEmbedder
+    from voicecoach.judge.offline import OfflineJudge
+    from voicecoach.judge.text import whole_clause
+    from voicecoach.models import Transcript
+
+    toks = "Cross entropy is the negative log likelihood of the one-hot label; it punishes confident mistakes hard.".split()
+    assert whole_clause(toks, 4, 12) == (0, 11)  # "...label; it" -> back to the clause start, the dangling "it" dropped
+    assert whole_clause(toks, 2, 15) == (0, len(toks))  # on to the end of the clause
+    answer = ("Cross entropy compares the predicted probabilities with the true labels, so it fits classification. "
+              "Mean squared error assumes Gaussian errors; that does not fit categorical labels at all. "
+              "With softmax outputs, cross entropy keeps the gradient large when the model is confidently wrong, so training is faster. "
+              "It is the standard loss for logistic regression and for neural network classifiers.")
+    judge = OfflineJudge(HashEmbedder())
+    for card_id in ("cross-entropy-vs-mse", "mla-l1-vs-l2", "st-bootstrap"):
+        v = judge.judge(bank.get(card_id), Transcript(text=answer), None)
+        quotes = [k.evidence for k in v.key_points if k.evidence] + [m.evidence for m in v.mistakes if m.evidence and m.kind.value == "claim"]
+        for q in quotes:
+            at = answer.index(q)  # a quote of the answer, whole clauses only
+            assert at == 0 or answer[:at].rstrip()[-1] in ".?!;:,", q
+            assert q[-1] in ".?!" or answer[at + len(q)] in ",;:", q
+
+
+def test_compare_refuses_different_cards_and_times_agree(tmp_path, bank):
+    """compare across two cards said "no key point changed"; compare and replay
+    showed UTC ISO times while history showed another format (and another
+    second). Now: a clear refusal, and one local time everywhere."""
+    from datetime import datetime, timedelta, timezone
+
+    from voicecoach.session import AnswerInput
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    sid = coach.store.new_session("practice")
+    a = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL), sid)
+    b = coach.attempt(bank.get("mla-l1-vs-l2"), AnswerInput(text=L1), sid)
+    c = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL + " Gradients stay large."), sid)
+    proc = run_cli(["compare", a.attempt_id, b.attempt_id])
+    assert proc.returncode == 2 and "same question" in proc.stderr and "no key point changed" not in proc.stdout
+    row = coach.store.attempt(a.attempt_id)
+    utc = datetime.fromisoformat(row["created_at"])
+    local = utc.astimezone(timezone(timedelta(hours=5, minutes=30))).strftime("%Y-%m-%d %H:%M")
+    env = {"TZ": "Asia/Kolkata", "COLUMNS": "200"}
+    outs = [run_cli(args, env=env).stdout for args in (["history"], ["compare", a.attempt_id, c.attempt_id], ["replay", a.attempt_id, "--no-audio"])]
+    for out in outs:
+        assert local in out and row["created_at"] not in out and "+00:00" not in out, out
+    report = tmp_path / "a.md"
+    run_cli(["report", a.attempt_id, "--format", "md", "--out", str(report)], env=env)
+    assert local in report.read_text()

@@ -10,6 +10,7 @@ import math
 from html import escape
 
 from .models import Delivery, Word
+from .tally import local_time
 
 WINDOW_S = 10.0  # pace is counted per 10-second window: long enough to hold a phrase
 TARGET_WPM = (120, 165)  # the pace feedback.py recommends
@@ -137,7 +138,7 @@ def progress_chart(history: list[dict], unit: str = "attempt") -> str:
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         for px, py, i, v in pts:
             h = history[i]
-            parts = [escape(str(h.get("created_at", ""))[:16])]
+            parts = [escape(local_time(h.get("created_at")))]
             if overall[i] is not None:
                 parts.append(f"overall {overall[i]:.0f}")
             if h.get("coverage") is not None:
@@ -150,7 +151,7 @@ def progress_chart(history: list[dict], unit: str = "attempt") -> str:
             body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"><title>{tip}</title></circle>')
     step = max(1, math.ceil(n / 8))  # at most ~8 date labels
     for i in range(0, n, step):
-        label = escape(str(history[i].get("created_at", ""))[:10])
+        label = escape(local_time(history[i].get("created_at"))[:10])
         body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#6b7280">{label}</text>')
     body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#9ca3af"/>')
     body.append(f'<line x1="{left}" x2="{left + 22}" y1="10" y2="10" stroke="#16a34a" stroke-width="2"/>'

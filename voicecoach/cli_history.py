@@ -102,6 +102,7 @@ def history(card_id, category, json_out):
     from rich.table import Table
 
     from . import history as h
+    from . import tally
 
     def read(store):
         items = h.rows(store, card_id=card_id, category=category)
@@ -121,7 +122,7 @@ def history(card_id, category, json_out):
     for col in ("date", "attempt", "card", "status", "overall", "coverage", "wpm", "fillers"):
         t.add_column(col, no_wrap=col in ("attempt", "card", "date"))
     for r in items:
-        t.add_row(r["created_at"][:16].replace("T", " "), r["attempt_id"], r["card_id"], r["status"],
+        t.add_row(tally.local_time(r["created_at"]), r["attempt_id"], r["card_id"], r["status"],
                   "" if r["overall"] is None else str(r["overall"]), "" if r["coverage"] is None else f"{r['coverage']}/5",
                   "" if r["words_per_minute"] is None else f"{r['words_per_minute']:.0f}", "" if r["filler_count"] is None else str(r["filler_count"]))
     con.print(t)
@@ -277,11 +278,17 @@ def compare(refs, card_id, json_out):
     before, after = (store.latest_result(i) for i in ids)
     if before is None or after is None:
         raise StoreError("both attempts must be scored first (voicecoach rescore ID)")
+    if before.card_id != after.card_id:
+        raise UsageError(f"{ids[0]} answered {before.card_id} and {ids[1]} answered {after.card_id}: only attempts at the same question can be compared",
+                         hint=f"Compare the last two attempts at one question: voicecoach compare --card {after.card_id}")
+    from . import tally
+
+    when = {i: tally.local_time(store.attempt(i)["created_at"]) for i in ids}  # the time history shows
     c = h.compare(before, after)
     if json_out:
         click.echo(json.dumps({"before": ids[0], "after": ids[1], "gained": c.gained, "lost": c.lost, "scores": c.score_change, "delivery": c.delivery_change}, indent=1))
         return
-    click.echo(f"{before.card_title}\n  before: {ids[0]} ({before.created_at})\n  after:  {ids[1]} ({after.created_at})")
+    click.echo(f"{before.card_title}\n  before: {ids[0]} ({when[ids[0]]})\n  after:  {ids[1]} ({when[ids[1]]})")
     click.echo("scores: " + ", ".join(f"{k} {v:+d}" for k, v in c.score_change.items()))
     if c.delivery_change:
         click.echo("delivery: " + ", ".join(f"{k} {v:+g}" for k, v in c.delivery_change.items()))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
 from html import escape
 
 from .charts import fmt_time, pace_chart, progress_chart
@@ -79,10 +78,9 @@ def _e(text: object) -> str:
 
 
 def _fmt_date(created_at: str) -> str:
-    try:
-        return datetime.fromisoformat(created_at.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return created_at
+    from .tally import local_time
+
+    return local_time(created_at)  # one local-time format everywhere
 
 
 def _band(overall: int) -> str:
@@ -249,7 +247,7 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
     word_breaks, char_breaks, separate = follow_up_breaks(r, att)
     h = [f'<section class="card attempt{" has-audio" if wav else ""}" id="attempt-{n}">',
          f"<h2>{_e(r.card_title)}</h2>",
-         f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(r.created_at))} · answered by {_e(r.answer_source)}'
+         f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(att.created_at if att and att.created_at else r.created_at))} · answered by {_e(r.answer_source)}'
          + (f" · attempt <code>{_e(r.attempt_id)}</code>" if r.attempt_id else "") + "</div>",
          f'<div class="scores"><div class="overall {_band(s.overall)}">{s.overall}<small>/100 overall</small></div>']
     for name, v in (("Coverage", s.coverage), ("Structure", s.structure), ("Delivery", None if d is None else s.delivery)):
@@ -373,6 +371,11 @@ def render_html(results: list[AttemptResult], audio: dict[str, bytes] | None = N
 # ------------------------------------------------------------------ Markdown
 
 
+def _att_time(r: AttemptResult, by_id: dict) -> str:
+    att = by_id.get(r.attempt_id or "")
+    return att.created_at if att and att.created_at else r.created_at
+
+
 def _md_answer(r: AttemptResult, att) -> list[str]:
     """The answer as a quote, each follow-up question and its answer after it."""
     _, chars, separate = follow_up_breaks(r, att)
@@ -411,7 +414,7 @@ def render_markdown(results: list[AttemptResult], attempts=None) -> str:
     for r in results:
         s = r.scores
         out += [f"{head} {r.card_title}", "",
-                f"`{r.card_id}` · {_fmt_date(r.created_at)} · answered by {r.answer_source}" + (f" · attempt `{r.attempt_id}`" if r.attempt_id else ""), "",
+                f"`{r.card_id}` · {_fmt_date(_att_time(r, by_id))} · answered by {r.answer_source}" + (f" · attempt `{r.attempt_id}`" if r.attempt_id else ""), "",
                 f"**Overall {s.overall}/100** · Coverage {s.coverage}/5 · Structure {s.structure}/5 · Delivery {_delivery_cell(r)}", "",
                 f"{head}# What you said", "", *_md_answer(r, by_id.get(r.attempt_id or "")),
                 f"{head}# Key points", "", "| Verdict | Key point | Evidence | Time |", "|---|---|---|---|"]
