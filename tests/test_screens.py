@@ -268,3 +268,29 @@ def test_compare_refuses_different_cards_and_times_agree(tmp_path, bank):
     report = tmp_path / "a.md"
     run_cli(["report", a.attempt_id, "--format", "md", "--out", str(report)], env=env)
     assert local in report.read_text()
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_tables_keep_ids_whole_at_80_and_120_columns(tmp_path, bank, columns):
+    """At 80 columns 'questions list' cut 114 of 162 ids ("bh-ambiguous-requi…")
+    and history squeezed its columns until no score was visible; at 120 its
+    headers read "over…", "cover…"."""
+    from voicecoach.session import AnswerInput
+
+    env = {"COLUMNS": str(columns)}
+    out = run_cli(["questions", "list"], env=env).stdout
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= columns
+    listed = set(re.findall(r"^[│|] (\S+)", out, re.M))
+    assert listed == set(bank.cards), set(bank.cards) - listed
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    sid = coach.store.new_session("practice")
+    done = [coach.attempt(bank.get(cid), AnswerInput(text=PARTIAL), sid)
+            for cid in ("bh-ambiguous-requirements", "cross-entropy-vs-mse", "st-standard-deviation-vs-standard-error")]
+    coach.store.new_attempt(sid, bank.get("st-bootstrap"), "text")  # one never scored
+    out = run_cli(["history"], env=env).stdout
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= columns, out
+    for r in done:
+        assert r.attempt_id in out and r.card_id in out and re.search(rf"\b{r.scores.overall}\b", out), out
+    assert "score" in out and "coverage" in out
+    out = run_cli(["history", "--card", "cross-entropy-vs-mse"], env=env).stdout
+    assert "…" not in out and max(len(line) for line in out.splitlines()) <= columns, out

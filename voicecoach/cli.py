@@ -346,14 +346,10 @@ def questions_list(category, difficulty, search, banks, json_out):
         click.echo(json.dumps([{"id": c.id, "title": c.title, "category": c.category, "difficulty": c.difficulty, "tags": c.tags} for c in cards], indent=1))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    t = Table(title=f"{len(cards)} questions")
-    for col in ("id", "category", "difficulty", "title"):
-        t.add_column(col)
-    for c in cards:
-        t.add_row(c.id, c.category, c.difficulty, c.title)
-    Console().print(t)
+    from .cli_screens import questions_table
+
+    Console().print(questions_table(Console(), cards))
     for p in bank.problems:
         _err_console().print(f"[yellow]skipped {p}[/yellow]")
 

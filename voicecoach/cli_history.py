@@ -118,28 +118,71 @@ def history(card_id, category, json_out):
         click.echo(json.dumps(out, indent=1))
         return
     con = Console()
-    t = Table(title=f"{len(items)} attempts")
-    for col in ("date", "attempt", "card", "status", "overall", "coverage", "wpm", "fillers"):
-        t.add_column(col, no_wrap=col in ("attempt", "card", "date"))
-    for r in items:
-        t.add_row(tally.local_time(r["created_at"]), r["attempt_id"], r["card_id"], r["status"],
-                  "" if r["overall"] is None else str(r["overall"]), "" if r["coverage"] is None else f"{r['coverage']}/5",
-                  "" if r["words_per_minute"] is None else f"{r['words_per_minute']:.0f}", "" if r["filler_count"] is None else str(r["filler_count"]))
-    con.print(t)
+    con.print(_history_table(con, items))
     if trends:
-        tt = Table(title="By category")
-        for col in ("category", "attempts", "mean overall", "change (later vs earlier half)"):
-            tt.add_column(col)
+        tt = Table(title="By category", caption="trend: mean score of the later half of the attempts minus the earlier half")
+        for col in ("category", "attempts", "mean score", "trend"):
+            tt.add_column(col, no_wrap=col != "category", justify="left" if col == "category" else "right")
         for cat, v in sorted(trends.items()):
             tt.add_row(cat, str(v["attempts"]), str(v["mean_overall"]), f"{v['change']:+.1f}")
         con.print(tt)
     if kp:
         kt = Table(title=f"Key points of {card_id}")
         for col in ("key point", "covered", "partial", "missing", "last time"):
-            kt.add_column(col)
+            kt.add_column(col, no_wrap=col != "key point", ratio=1 if col == "key point" else None)
         for text, v in kp.items():
             kt.add_row(text, str(v["covered"]), str(v["partial"]), str(v["missing"]), v["last"])
         con.print(kt)
+
+
+def _history_table(con, items: list[dict]):
+    """Attempts, widest layout that fits: ids whole, scores always shown."""
+    from rich.table import Table
+
+    from . import tally
+    from .tables import first_fitting, id_column
+
+    def num(v, fmt="{}"):
+        return "" if v is None else fmt.format(v)
+
+    def note(r):
+        extra = [] if r["status"] == "scored" else [r["status"]]
+        if r.get("follow_ups"):
+            extra.append(f"+{r['follow_ups']} follow-up{'s' if r['follow_ups'] != 1 else ''}")
+        return ", ".join(extra)
+
+    title = f"{len(items)} attempt{'s' if len(items) != 1 else ''} (an attempt includes its follow-up answers)"
+    scores = [("score", lambda r: num(r["overall"])), ("coverage", lambda r: num(r["coverage"], "{}/5")),
+              ("wpm", lambda r: num(r["words_per_minute"], "{:.0f}")), ("fillers", lambda r: num(r["filler_count"]))]
+
+    def wide():
+        t = Table(title=title)
+        for name in ("date", "attempt", "card"):
+            id_column(t, name)
+        t.add_column("notes", no_wrap=True)
+        for name, _ in scores:
+            t.add_column(name, no_wrap=True, justify="right")
+        for r in items:
+            t.add_row(tally.local_time(r["created_at"]), r["attempt_id"], r["card_id"], note(r), *(f(r) for _, f in scores))
+        return t
+
+    def stacked(with_date: bool, keep: int):
+        def make():
+            t = Table(title=title, show_lines=True)
+            if with_date:
+                id_column(t, "date")
+            id_column(t, "attempt / card" if with_date else "attempt / card / date")
+            for name, _ in scores[:keep]:
+                t.add_column(name, no_wrap=True, justify="right")
+            for r in items:
+                lines = [r["attempt_id"], f"[cyan]{r['card_id']}[/cyan]"] + ([] if with_date else [f"[dim]{tally.local_time(r['created_at'])}[/dim]"])
+                if note(r):
+                    lines.append(f"[yellow]{note(r)}[/yellow]")
+                t.add_row(*([tally.local_time(r["created_at"])] if with_date else []), "\n".join(lines), *(f(r) for _, f in scores[:keep]))
+            return t
+        return make
+
+    return first_fitting(con, [wide, stacked(True, 4), stacked(False, 4), stacked(False, 2), stacked(False, 1)])
 
 
 @main.command()
