@@ -294,3 +294,25 @@ def test_tables_keep_ids_whole_at_80_and_120_columns(tmp_path, bank, columns):
     assert "score" in out and "coverage" in out
     out = run_cli(["history", "--card", "cross-entropy-vs-mse"], env=env).stdout
     assert "…" not in out and max(len(line) for line in out.splitlines()) <= columns, out
+
+
+def test_filters_that_match_nothing_say_so(tmp_path, bank):
+    """history --card nonexistent / a prefix, and questions list --category ml
+    were silent empty tables (exit 0)."""
+    from voicecoach.session import AnswerInput
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    a = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL), coach.store.new_session("practice"))
+    proc = run_cli(["history", "--card", "nonexistent"])
+    assert proc.returncode == 2 and "no question with id 'nonexistent'" in proc.stderr
+    proc = run_cli(["history", "--card", "cross-entropy"], env={"COLUMNS": "120"})  # a unique start of an id
+    assert proc.returncode == 0 and a.attempt_id in proc.stdout and "showing cross-entropy-vs-mse" in proc.stderr
+    proc = run_cli(["history", "--card", "mla"])
+    assert proc.returncode == 2 and "ids start with it" in proc.stderr and "Did you mean: mla-" in proc.stderr
+    proc = run_cli(["history", "--card", "st-bootstrap"])
+    assert proc.returncode == 0 and "No attempts at question st-bootstrap yet" in proc.stdout
+    for args in (["questions", "list", "--category", "ml"], ["history", "--category", "ml"]):
+        proc = run_cli(args)
+        assert proc.returncode == 2 and "no category matches 'ml'" in proc.stderr and "Machine Learning" in proc.stderr
+    proc = run_cli(["questions", "list", "--search", "zzzz"])
+    assert proc.returncode == 2 and "no question matches search 'zzzz'" in proc.stderr

@@ -329,8 +329,8 @@ def questions() -> None:
 
 
 @questions.command("list")
-@click.option("--category", default=None)
-@click.option("--difficulty", default=None)
+@click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
+@click.option("--difficulty", default=None, help="Easy, Medium or Hard.")
 @click.option("--search", default=None, help="Words that must appear in the title, tags or key points.")
 @click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
 @click.option("--json", "json_out", is_flag=True)
@@ -339,9 +339,16 @@ def questions_list(category, difficulty, search, banks, json_out):
     """List questions."""
     import json
 
+    from .cli_screens import check_category
+
     settings = _settings()
     bank = _bank(settings, banks)
+    if category:
+        check_category(bank, category)  # a category that matches nothing says which would
     cards = bank.filter(category=category, difficulty=difficulty, search=search)
+    if not cards and not json_out:
+        raise UsageError("no question matches " + " and ".join(f"{k} {v!r}" for k, v in (("category", category), ("difficulty", difficulty), ("search", search)) if v),
+                         hint="Difficulties are Easy, Medium and Hard; --search needs every one of its words in the title, tags or key points.")
     if json_out:
         click.echo(json.dumps([{"id": c.id, "title": c.title, "category": c.category, "difficulty": c.difficulty, "tags": c.tags} for c in cards], indent=1))
         return

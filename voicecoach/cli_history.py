@@ -92,9 +92,9 @@ def _parse_time(text: str | None) -> float:
 
 
 @main.command()
-@click.option("--card", "card_id", default=None)
-@click.option("--category", default=None)
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--card", "card_id", default=None, help="Only this question (an id, or a unique start of one), with its key-point record.")
+@click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
+@click.option("--json", "json_out", is_flag=True, help="Print attempts, category trends and key points as JSON (see README).")
 @handle_errors
 def history(card_id, category, json_out):
     """Past attempts with scores, and trends per category and key point."""
@@ -103,12 +103,17 @@ def history(card_id, category, json_out):
 
     from . import history as h
     from . import tally
+    from .cli_screens import resolve_filters
+
+    settings = _settings()
 
     def read(store):
-        items = h.rows(store, card_id=card_id, category=category)
-        return items, (h.key_point_record(store, card_id) if card_id else {})
+        practised = {a["card_id"] for a in store.attempts(limit=1_000_000, main_only=True)}  # cards outside the bank too
+        cid, cat, note = resolve_filters(settings, card_id, category, practised)
+        items = h.rows(store, card_id=cid, category=cat)
+        return (items, (h.key_point_record(store, cid) if cid else {})), (cid, cat, note)
 
-    store, (items, kp) = _reading(_settings(), read)
+    store, ((items, kp), (card_id, category, said)) = _reading(settings, read)
     trends = h.category_trends(items)
     salvaged = store.salvage
     if json_out:
@@ -118,6 +123,12 @@ def history(card_id, category, json_out):
         click.echo(json.dumps(out, indent=1))
         return
     con = Console()
+    if said:
+        _err_console().print(f"[dim]{said}[/dim]")
+    if not items:
+        what = f"question {card_id}" if card_id else f"category {category}" if category else "any question"
+        con.print(f"No attempts at {what} yet. Practise it: voicecoach practice" + (f" -q {card_id}" if card_id else f" --category '{category}'" if category else ""))
+        return
     con.print(_history_table(con, items))
     if trends:
         tt = Table(title="By category", caption="trend: mean score of the later half of the attempts minus the earlier half")
