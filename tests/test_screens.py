@@ -316,3 +316,18 @@ def test_filters_that_match_nothing_say_so(tmp_path, bank):
         assert proc.returncode == 2 and "no category matches 'ml'" in proc.stderr and "Machine Learning" in proc.stderr
     proc = run_cli(["questions", "list", "--search", "zzzz"])
     assert proc.returncode == 2 and "no question matches search 'zzzz'" in proc.stderr
+
+
+def test_review_list_is_explained_and_has_json(tmp_path, bank):
+    """review --list printed tab-separated rows with an unexplained 0.37 and a
+    "missed 73%" that disagreed with history; --json was ignored."""
+    from voicecoach.session import AnswerInput
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    a = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL), coach.store.new_session("practice"))
+    covered = sum(k.verdict == "covered" for k in a.key_points)
+    out = run_cli(["review", "--list"], env={"COLUMNS": "80"}).stdout
+    assert "\t" not in out and "cross-entropy-vs-mse" in out and "…" not in out
+    assert f"{covered} of 4 key points covered" in out and f"score {a.scores.overall}" in out
+    data = json.loads(run_cli(["review", "--list", "--json"]).stdout)
+    assert data[0]["card_id"] == "cross-entropy-vs-mse" and "priority" in data[0]

@@ -355,8 +355,8 @@ def compare(refs, card_id, json_out):
 
 
 @main.command()
-@click.option("--count", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option("--list", "list_only", is_flag=True, help="Show the queue without practising.")
+@click.option("--count", "-n", default=3, show_default=True, type=click.IntRange(1, 20), help="Number of questions to review.")
+@click.option("--list", "list_only", is_flag=True, help="Show the queue without practising (with --json: as JSON).")
 @click.option("--text", default=None, help="Type the answer instead (reviews one question).")
 @click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
 @click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
@@ -376,8 +376,19 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
     if not queue:
         raise UsageError("nothing to review yet", hint="Practise a few questions first: voicecoach practice")
     if only_list:
-        for card, prio, why in queue:
-            click.echo(f"{card.id}\t{prio:.2f}\t{why}")
+        if json_out:
+            click.echo(json.dumps([{"card_id": c.id, "card_title": c.title, "priority": prio, "why": why} for c, prio, why in queue], indent=1))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"Review queue: the {len(queue)} question{'s' if len(queue) != 1 else ''} most due, most due first", show_lines=True,
+                  caption="Due = key points missed (the last attempt counts most), more so the longer ago it was practised.")
+        t.add_column("question", no_wrap=True)
+        t.add_column("why", ratio=1, min_width=24)
+        for card, _prio, why in queue:
+            t.add_row(card.id, why)
+        Console().print(t)
         return
     coach = _coach(settings, json_out, need_mic=text is None and not typed)
     sid = coach.store.new_session("review")

@@ -115,7 +115,15 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
         priority = miss_rate * min(3.0, 0.5 + days / interval)
         if priority <= 0:
             continue
-        why = f"missed {miss_rate:.0%} of key points, last practised {days:.1f} days ago"
+        last_r = store.latest_result(attempts[0]["id"])
+        kps = last_r.key_points if last_r else []
+        missing = sum(k.verdict == "missing" for k in kps)
+        partial = sum(k.verdict == "partial" for k in kps)
+        ago = ("less than an hour" if days * 24 < 1 else f"{days * 24:.0f} hours" if days < 1
+               else f"{days:.0f} day{'s' if round(days) != 1 else ''}")
+        why = (f"last time {len(kps) - missing - partial} of {len(kps)} key points covered"
+               + (f" ({missing} missing, {partial} partly)" if missing and partial else f" ({missing} missing)" if missing else f" ({partial} partly)" if partial else "")
+               + f", score {attempts[0]['overall']}; practised {ago} ago")
         scored.append((store.parse_card(attempts[0]), round(priority, 3), why))
     scored.sort(key=lambda x: -x[1])
     return scored[:n]
