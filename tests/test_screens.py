@@ -380,3 +380,24 @@ def test_config_speaks_toml_and_takes_flag_names(tmp_path):
     assert proc.returncode == 2 and "end_silence_s must be a number, not 'abc'" in proc.stderr and "pydantic" not in proc.stderr
     proc = run_cli(["config", "end_silenc", "3"])
     assert proc.returncode == 2 and "Did you mean end_silence_s" in proc.stderr
+
+
+def test_help_is_whole_and_every_option_explained():
+    """voicecoach --help cut summaries with "..."; --difficulty, --persona,
+    review -n, history's and doctor's options had no help."""
+    import click
+
+    from voicecoach.cli import main
+
+    for args in (["--help"], ["questions", "--help"]):
+        out = run_cli(args, env={"COLUMNS": "80"}).stdout
+        assert "..." not in out.split("Commands:")[1] and "…" not in out, out
+    missing = []
+
+    def walk(cmd, path):
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, path + [name])
+        missing.extend(f"{' '.join(path)} {p.opts[0]}" for p in cmd.params if isinstance(p, click.Option) and not p.help and not p.hidden)
+
+    walk(main, ["voicecoach"])
+    assert not missing, missing

@@ -178,13 +178,13 @@ def _emit_json(result) -> None:
 @click.option("--question", "-q", "question_ids", multiple=True, help="Question id from the bank (repeatable).")
 @click.option("--card", "card_ref", default=None, help="Question id or path to a card file outside the bank.")
 @click.option("--category", default=None, help="Pick from this category.")
-@click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None)
+@click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None, help="Pick questions of this difficulty.")
 @click.option("--count", "-n", default=1, show_default=True, type=click.IntRange(1, 50), help="Number of questions in this interview.")
 @click.option("--text", default=None, help="Type the answer instead of speaking it.")
 @click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="Answer from an audio file (WAV, FLAC, MP3, OGG).")
 @click.option("--type", "typed", is_flag=True, help="Text mode: the whole interview typed in the terminal.")
 @click.option("--interview", is_flag=True, help="Interview flow (introduction, follow-ups, closing) even for one question.")
-@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True, help="The interviewer's manner; tough asks up to two follow-ups.")
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (interview default 1; tough 2).")
 @click.option("--think", "think_s", type=click.FloatRange(0, 120), default=0, help="Thinking time (s) before each answer; Enter starts early.")
 @click.option("--time-limit", type=click.IntRange(10, 1800), default=None, help="Seconds per answer (default: the card's).")
@@ -332,8 +332,8 @@ def questions() -> None:
 @click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
 @click.option("--difficulty", default=None, help="Easy, Medium or Hard.")
 @click.option("--search", default=None, help="Words that must appear in the title, tags or key points.")
-@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path), help="Extra question folder (repeatable).")
+@click.option("--json", "json_out", is_flag=True, help="Print the list as JSON (id, title, category, difficulty, tags).")
 @handle_errors
 def questions_list(category, difficulty, search, banks, json_out):
     """List questions."""

@@ -211,7 +211,7 @@ def rescore(ref, model, api_base, offline, stt_engine, stt_model, banks, json_ou
 @main.command()
 @click.argument("refs", nargs=-1)
 @click.option("--card", "card_id", default=None, help="Compare the last two attempts at this card.")
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON (see README).")
 @handle_errors
 def compare(refs, card_id, json_out):
     """Key points gained and lost, score and delivery changes between two attempts."""
@@ -257,7 +257,7 @@ def compare(refs, card_id, json_out):
 @click.option("--list", "list_only", is_flag=True, help="Show the queue without practising (with --json: as JSON).")
 @click.option("--text", default=None, help="Type the answer instead (reviews one question).")
 @click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
-@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True, help="The interviewer's manner; tough asks up to two follow-ups.")
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (default 1; tough 2).")
 @common_options
 @handle_errors

@@ -282,3 +282,38 @@ def print_doctor(rows, json_out: bool) -> None:
         step = _next_step(name, ok)
         if step:
             click.echo(f"    next: {step}")
+
+
+# ------------------------------------------------------------------ help lines
+
+# One line each in 'voicecoach --help', short enough not to be cut at 80 columns.
+SHORT_HELP = {
+    "practice": "Run a mock interview: hear a question, answer, get feedback.",
+    "score": "Score one answer without speaking or recording.",
+    "history": "Past attempts, scores and trends per category and key point.",
+    "replay": "Play a saved answer with its transcript, then its feedback.",
+    "rescore": "Score a saved attempt again (e.g. another --model).",
+    "compare": "Key points gained and lost between two attempts.",
+    "review": "Practise the questions you miss most (spaced repetition).",
+    "report": "Write an HTML or Markdown report of an attempt or session.",
+    "export": "Everything saved, as JSON.",
+    "delete": "Delete an attempt or session with its audio, or --all.",
+    "repair": "Rebuild a damaged session database from what can be read.",
+    "config": "Show the settings and their sources, or set one.",
+    "voices": "List the interviewer voices; the one in use is marked.",
+    "devices": "List audio devices.",
+    "doctor": "Check the set-up: audio, speech models, voice, judge.",
+    "questions": "Browse and check the question bank.",
+    "import": "Turn a question page into a card file.",
+}
+
+
+def _set_short_help(group) -> None:
+    for name, cmd in group.commands.items():
+        if name in SHORT_HELP:
+            cmd.short_help = SHORT_HELP[name]
+        if hasattr(cmd, "commands"):
+            _set_short_help(cmd)
+
+
+_set_short_help(main)

@@ -138,7 +138,7 @@ def _scroll(con, result, audio, offset: float, settings) -> None:
 
 @main.command()
 @click.argument("ref")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True, help="A web page with audio, or Markdown.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="File to write (default under VOICECOACH_HOME/reports).")
 @handle_errors
 def report(ref, fmt, out):
