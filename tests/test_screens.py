@@ -401,3 +401,22 @@ def test_help_is_whole_and_every_option_explained():
 
     walk(main, ["voicecoach"])
     assert not missing, missing
+
+
+def test_marks_have_a_legend_and_no_judge_internals(tmp_path, bank):
+    """No legend for ✔ ~ ✘ ?, "(claim)/(omission)" unexplained, and judge
+    internals shown ("embeddings cannot tell which way it goes")."""
+    from rich.console import Console
+
+    from voicecoach.report import render_result
+    from voicecoach.report_html import render_html, render_markdown
+    from voicecoach.session import AnswerInput
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    r = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text="MSE is not a bad loss for classification. " + PARTIAL),
+                      coach.store.new_session("score"))
+    con = Console(record=True, width=80)
+    render_result(con, r)
+    shown = con.export_text() + render_html([r]) + render_markdown([r])
+    assert "✔ covered" in shown and "? cannot tell" in shown and "missing point" in shown
+    assert "(claim)" not in shown and "(omission)" not in shown and "embeddings" not in shown and "close match (" not in shown

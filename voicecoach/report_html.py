@@ -15,6 +15,10 @@ from .charts import fmt_time, pace_chart, progress_chart
 from .models import AttemptResult, KeyPointResult, Word
 
 VERDICT_MARK = {"covered": "✔", "partial": "~", "missing": "✘", "made": "✘", "not_made": "✔", "unsure": "?"}
+# What the marks and kinds mean, shown under the tables (in the terminal too).
+KEY_POINT_LEGEND = "✔ covered · ~ partly covered · ✘ missing"
+MISTAKE_LEGEND = "✘ made · ✔ not made · ? cannot tell. A wrong claim is something said that is wrong; a missing point is a key point left out."
+KIND_WORDS = {"claim": "wrong claim", "omission": "missing point"}
 # A fuzzy evidence match must share this share of the quote's words: judges
 # sometimes trim or re-punctuate a quote, but a lower bar marks unrelated words.
 EVIDENCE_MIN_OVERLAP = 0.7
@@ -273,15 +277,15 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
         ev += f'<span class="note">{_e(k.note)}</span>' if k.note else ""
         h.append(f'<tr><td class="v {k.verdict}">{VERDICT_MARK[k.verdict]} {k.verdict}</td><td>{_e(k.key_point)}</td>'
                  f"<td>{ev}</td><td>{_time_button(k.evidence_start_s)}</td></tr>")
-    h.append("</tbody></table>")
+    h.append(f'</tbody></table><div class="legend">{_e(KEY_POINT_LEGEND)}</div>')
     if r.mistakes:
         h.append("<h3>Common mistakes</h3><table><thead><tr><th>Verdict</th><th>Mistake</th><th>Evidence / note</th></tr></thead><tbody>")
         for m in r.mistakes:
             ev = f"<q>{_e(m.evidence)}</q>" if m.evidence and m.verdict != "not_made" else ""
             ev += f'<span class="note">{_e(m.note)}</span>' if m.note else ""
             h.append(f'<tr><td class="v {m.verdict}">{VERDICT_MARK[m.verdict]} {m.verdict.replace("_", " ")}</td>'
-                     f'<td>{_e(m.mistake)} <span class="dim">({_e(m.kind.value)})</span></td><td>{ev}</td></tr>')
-        h.append("</tbody></table>")
+                     f'<td>{_e(m.mistake)} <span class="dim">({_e(KIND_WORDS.get(m.kind.value, m.kind.value))})</span></td><td>{ev}</td></tr>')
+        h.append(f'</tbody></table><div class="legend">{_e(MISTAKE_LEGEND)}</div>')
     if d:
         h.append("<h3>Delivery</h3>")
         h.append(pace_chart(r.transcript.words, d))
@@ -427,7 +431,8 @@ def render_markdown(results: list[AttemptResult], attempts=None) -> str:
             for m in r.mistakes:
                 ev = f'"{_cell(m.evidence)}"' if m.evidence and m.verdict != "not_made" else ""
                 ev += f" ({_cell(m.note)})" if m.note else ""
-                out.append(f"| {VERDICT_MARK[m.verdict]} {m.verdict.replace('_', ' ')} | {_cell(m.mistake)} | {m.kind.value} | {ev.strip()} |")
+                out.append(f"| {VERDICT_MARK[m.verdict]} {m.verdict.replace('_', ' ')} | {_cell(m.mistake)} | {KIND_WORDS.get(m.kind.value, m.kind.value)} | {ev.strip()} |")
+            out += ["", f"*{MISTAKE_LEGEND}*"]
         if r.delivery:
             d = r.delivery
             fillers = ", ".join(f"{f.word} @{fmt_time(f.start)}" for f in d.fillers[:12])

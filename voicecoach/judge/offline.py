@@ -175,11 +175,12 @@ class OfflineJudge:
             span = cands[j].text
             quote = clause_quote(transcript, cands[j].start_word, cands[j].end_word)[0]  # shown: whole clauses
             if s >= self.t.claim_made and not NEGATION.search(span):
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=quote, note=f"close match ({s:.2f})"))
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=quote, note="said in nearly these words"))
             elif s < self.t.claim_absent:
                 out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made", note="nothing in the answer resembles this claim"))
             else:
-                why = "a similar statement is negated; embeddings cannot tell which way it goes" if NEGATION.search(span) else "a similar statement is there, but the match is not strong enough to be sure"
+                why = ("a similar statement is there, with a negation; check which way you meant it" if NEGATION.search(span)
+                       else "a similar statement is there, but not close enough to be sure")
                 out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=quote, note=why))
         return out
 
