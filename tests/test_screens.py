@@ -420,3 +420,11 @@ def test_marks_have_a_legend_and_no_judge_internals(tmp_path, bank):
     shown = con.export_text() + render_html([r]) + render_markdown([r])
     assert "✔ covered" in shown and "? cannot tell" in shown and "missing point" in shown
     assert "(claim)" not in shown and "(omission)" not in shown and "embeddings" not in shown and "close match (" not in shown
+
+
+def test_interview_ends_with_the_session_id_and_next_step(tmp_path, bank):
+    """The interview ended without the session id or the next step, and said "over 1 questions"."""
+    coach, sid, results, said = typed_interview(tmp_path, [L1], [bank.get("mla-l1-vs-l2")], follow_ups=0)
+    text = "\n".join(said)
+    assert "over 1 question." in text and "over 1 questions" not in text
+    assert f"voicecoach report {sid}" in text and f"voicecoach replay {sid}" in text and "voicecoach review" in text

@@ -192,6 +192,9 @@ class Interview:
                 self.results.append(result)
         summary = self.summary(self.results)
         self._say(CLOSINGS[self.persona].format(summary=summary))
+        if self.results:
+            self.coach.ui.info(f"Session {session_id} is saved. Next: voicecoach report {session_id} (a page with everything) · "
+                               f"voicecoach replay {session_id} · voicecoach review (practise what you missed)")
         return self.results
 
     def _between(self) -> str:
