@@ -428,3 +428,22 @@ def test_interview_ends_with_the_session_id_and_next_step(tmp_path, bank):
     text = "\n".join(said)
     assert "over 1 question." in text and "over 1 questions" not in text
     assert f"voicecoach report {sid}" in text and f"voicecoach replay {sid}" in text and "voicecoach review" in text
+
+
+def test_html_report_reads_well(tmp_path, bank):
+    """The HTML report was titled after the first question, in a narrow column
+    at 1280 px, with a one-dot progress chart and an empty words-per-minute
+    axis for typed answers, an empty TIME column, and no model answer."""
+    from voicecoach.charts import progress_chart
+
+    cards = [bank.get("cross-entropy-vs-mse"), bank.get("mla-l1-vs-l2")]
+    coach, sid, results, _ = typed_interview(tmp_path, [PARTIAL, UNSURE, L1, UNSURE], cards)
+    out = tmp_path / "s.html"
+    assert run_cli(["report", sid, "--out", str(out)]).returncode == 0
+    page = out.read_text()
+    assert re.search(r"<h1>Interview session s[\w-]+, \d{4}-\d\d-\d\d \d\d:\d\d</h1>", page)
+    assert "max-width:1180px" in page and "<th>Time</th>" not in page
+    assert "A model answer, to learn from" in page and cards[0].sample_answer[:60] in page
+    assert "first scored session" in page and "<svg class=\"chart\" viewBox=\"0 0 760 230\"" not in page
+    typed_only = progress_chart([{"created_at": "2026-01-01T00:00:00+00:00", "overall": 40}, {"created_at": "2026-01-02T00:00:00+00:00", "overall": 60}])
+    assert "words per minute" not in typed_only and "overall score" in typed_only

@@ -168,7 +168,13 @@ def report(ref, fmt, out):
         else:
             past, unit = list(reversed([x for x in h.rows(store, card_id=results[0].card_id) if x["overall"] is not None])), "attempt"
             title = results[0].card_title
-        text = render_html(results, audio=audio, history=past, title=title, attempts=attempts, history_unit=unit)
+        cards = {}
+        for a in attempts:
+            try:
+                cards.setdefault(a.result.card_id, store.card_of(a.attempt_id))  # the card as it was answered
+            except StoreError:
+                pass
+        text = render_html(results, audio=audio, history=past, title=title, attempts=attempts, history_unit=unit, cards=cards)
     path = out or settings.home / "reports" / f"{attempts[0].attempt_id if kind == 'attempt' else rid}.{fmt}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -27,7 +27,7 @@ CSS = """
 :root{--ink:#1f2937;--dim:#6b7280;--line:#e5e7eb;--ok:#15803d;--mid:#b45309;--bad:#b91c1c}
 *{box-sizing:border-box}
 body{margin:0;background:#f3f4f6;color:var(--ink);font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:960px;margin:0 auto;padding:24px 20px 48px}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.3rem;margin:0}h3{font-size:1.02rem;margin:22px 0 8px;color:#374151}
 .card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:20px 24px;margin:18px 0;box-shadow:0 1px 2px #0000000d}
 .meta,.dim{color:var(--dim);font-size:.88rem}code{font-size:.86rem;background:#f3f4f6;padding:1px 5px;border-radius:4px}
@@ -245,7 +245,7 @@ def follow_up_breaks(r: AttemptResult, att) -> tuple[dict[int, str], dict[int, s
     return wb, cb, []
 
 
-def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
+def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None, card=None) -> str:
     s, d = r.scores, r.delivery
     spoken = bool(r.transcript.words)
     word_breaks, char_breaks, separate = follow_up_breaks(r, att)
@@ -271,12 +271,14 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
         h.append(f'<p class="transcript typed">{_typed_transcript(r, char_breaks) or "<em>(empty)</em>"}</p>')
     for f in separate:
         h.append(f'<p class="transcript typed">{_follow_up_head(f.prompt)}{_e(f.text) or "<em>(no answer)</em>"}</p>')
-    h.append("<h3>Key points</h3><table><thead><tr><th>Verdict</th><th>Key point</th><th>Evidence from your answer</th><th>Time</th></tr></thead><tbody>")
+    timed = any(k.evidence_start_s is not None for k in r.key_points)  # typed answers have no times: no empty column
+    h.append("<h3>Key points</h3><table><thead><tr><th>Verdict</th><th>Key point</th><th>Evidence from your answer</th>"
+             + ("<th>Time</th>" if timed else "") + "</tr></thead><tbody>")
     for k in r.key_points:
         ev = f"<q>{_e(k.evidence)}</q>" if k.evidence else ""
         ev += f'<span class="note">{_e(k.note)}</span>' if k.note else ""
         h.append(f'<tr><td class="v {k.verdict}">{VERDICT_MARK[k.verdict]} {k.verdict}</td><td>{_e(k.key_point)}</td>'
-                 f"<td>{ev}</td><td>{_time_button(k.evidence_start_s)}</td></tr>")
+                 f"<td>{ev}</td>" + (f"<td>{_time_button(k.evidence_start_s)}</td>" if timed else "") + "</tr>")
     h.append(f'</tbody></table><div class="legend">{_e(KEY_POINT_LEGEND)}</div>')
     if r.mistakes:
         h.append("<h3>Common mistakes</h3><table><thead><tr><th>Verdict</th><th>Mistake</th><th>Evidence / note</th></tr></thead><tbody>")
@@ -313,6 +315,9 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None) -> str:
         h.append("<h3>Structure</h3><ul>" + "".join(f"<li>{_e(x)}</li>" for x in r.structure_notes) + "</ul>")
     if r.improved_answer:
         h.append(f'<h3>A stronger version of your answer</h3><div class="improved">{_e(r.improved_answer)}</div>')
+    if card is not None and card.sample_answer:
+        h.append(f'<h3>A model answer, to learn from</h3><p class="dim">{_e(card.how_to_answer)}</p>'
+                 f'<div class="improved">{_e(card.sample_answer)}</div>')
     j = r.judge
     h.append(f'<div class="judge dim">judge: {_e(j.kind)} · model <code>{_e(j.model)}</code> · prompt <code>{_e(j.prompt_version)}</code></div>')
     if j.note:
@@ -341,10 +346,12 @@ def _delivery_cell(r: AttemptResult) -> str:
 
 
 def render_html(results: list[AttemptResult], audio: dict[str, bytes] | None = None,
-                history: list[dict] | None = None, title: str = "", attempts=None, history_unit: str = "attempt") -> str:
+                history: list[dict] | None = None, title: str = "", attempts=None, history_unit: str = "attempt",
+                cards: dict | None = None) -> str:
     """One self-contained page for one attempt or a session. ``audio`` maps
     attempt ids to WAV bytes; ``history`` (oldest first) adds a progress chart;
-    ``attempts`` (tally.Attempt, in the order of ``results``) adds the follow-ups."""
+    ``attempts`` (tally.Attempt, in the order of ``results``) adds the follow-ups;
+    ``cards`` (card id -> Card) adds each question's model answer."""
     from . import tally
 
     audio = audio or {}
@@ -360,12 +367,16 @@ def render_html(results: list[AttemptResult], audio: dict[str, bytes] | None = N
     body.append("</header>")
     if len(results) > 1:
         body.append(_summary_html(results, attempts))
-    if history:
+    if history and len(history) > 1:
         body.append(f'<section class="card"><h2>Progress</h2>{progress_chart(history, unit=history_unit)}</section>')
+    elif history:
+        body.append(f'<section class="card"><h2>Progress</h2><p class="dim">This is your first scored {_e(history_unit)} here; '
+                    "the chart of your scores appears from the second one.</p></section>")
     if not results:
         body.append('<section class="card"><p>No attempts to show.</p></section>')
     for i, r in enumerate(results, 1):
-        body.append(_attempt_html(r, i, audio.get(r.attempt_id) if r.attempt_id else None, by_id.get(r.attempt_id or "")))
+        body.append(_attempt_html(r, i, audio.get(r.attempt_id) if r.attempt_id else None, by_id.get(r.attempt_id or ""),
+                                  (cards or {}).get(r.card_id)))
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light">'
             f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body><main>\n" + "\n".join(body)
