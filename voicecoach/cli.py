@@ -288,7 +288,7 @@ def _between_questions():
 
     def ask() -> str:
         try:
-            command = typed_command(input("Enter = next question · r = repeat the last one · s = skip · p = pause · q = stop: "))
+            command = typed_command(input("Enter: next question · r: repeat · s: skip · p: pause · q: stop > "))
             if command == "pause":
                 command = typed_command(input("Paused. Press Enter to go on (or q to stop). ")) or "next"
         except EOFError:

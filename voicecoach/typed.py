@@ -88,6 +88,15 @@ def closing(line: str) -> str | None:
     return head.rstrip(" ,;")
 
 
+def _wrap(text: str) -> str:
+    """Wrapped at word boundaries to the terminal's width (never mid-word)."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size((80, 24)).columns
+    return "\n".join(textwrap.fill(line, width=max(40, width - 1)) if line else line for line in text.split("\n"))
+
+
 def duration(seconds: float) -> str:
     seconds = int(round(seconds))
     if seconds < 90:
@@ -103,7 +112,7 @@ def typed_answer(prompt: str, limit_s: float | None = None, reader: LineReader |
     typed; TypedInterrupt (with the text so far) on Ctrl-C."""
     import click
 
-    echo = echo or (lambda s: click.echo(s, err=False))
+    echo = echo or (lambda s: click.echo(_wrap(s), err=False))
     reader = reader or _stdin_reader()
     limit = f"you have {duration(limit_s)}; " if limit_s else ""
     echo(f"\n{prompt}\n(type your answer: {limit}{HOW_TO_FINISH})")
@@ -137,6 +146,8 @@ def typed_answer(prompt: str, limit_s: float | None = None, reader: LineReader |
                 echo(f"({duration(deadline - time.monotonic())} left)")
     except KeyboardInterrupt:
         lines.append(tty.pending().strip())  # the line being typed when Ctrl-C came
+        if tty.fd is not None:
+            sys.stderr.write("\n")  # the message that follows starts on its own line
         raise TypedInterrupt(" ".join(x for x in lines if x)) from None
     finally:
         tty.restore()
