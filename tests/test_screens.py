@@ -53,7 +53,7 @@ def test_one_definition_of_attempt_and_session_score(tmp_path, bank):
     page = out.read_text()
     assert f"2 questions and {len(follow)} follow-up" in page and f"session score {score}/100" in page
     assert page.count('<section class="card attempt') == 2
-    assert "Follow-up question:" in page and "1 session, oldest first" in page
+    assert "Follow-up question:" in page and "first scored session" in page  # one session: no one-dot chart
     md = tmp_path / "s.md"
     run_cli(["report", sid, "--format", "md", "--out", str(md)])
     assert f"session score {score}/100" in md.read_text() and "**Follow-up question:**" in md.read_text()

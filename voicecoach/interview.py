@@ -118,7 +118,7 @@ class Interview:
             from .typed import TypedInterrupt
 
             try:
-                text = self.typed(prompt, card.answer_limit_s)
+                text = self._typed(prompt, card.answer_limit_s)
             except TypedInterrupt as exc:
                 kept = self.coach.keep_typed(card, exc.text, session_id, prompt=prompt, parent_id=parent_id)
                 if kept:
@@ -131,6 +131,18 @@ class Interview:
                 return None
             return self.coach.attempt(card, AnswerInput(text=text), session_id, prompt=prompt, parent_id=parent_id, speak_prompt=False)
         return self.coach.attempt(card, AnswerInput(), session_id, prompt=prompt, parent_id=parent_id)
+
+    def _typed(self, prompt: str, limit_s: float) -> str:
+        """The typed answer; the time limit is passed to readers that take it."""
+        import inspect
+
+        try:
+            params = inspect.signature(self.typed).parameters.values()
+        except (TypeError, ValueError):
+            params = []
+        takes_limit = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params) >= 2 or \
+            any(p.kind == p.VAR_POSITIONAL for p in params)
+        return self.typed(prompt, limit_s) if takes_limit else self.typed(prompt)
 
     def run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
         try:
