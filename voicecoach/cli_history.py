@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
-from pathlib import Path
 
 import click
 
@@ -92,9 +90,9 @@ def _parse_time(text: str | None) -> float:
 
 
 @main.command()
-@click.option("--card", "card_id", default=None)
-@click.option("--category", default=None)
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--card", "card_id", default=None, help="Only this question (an id, or a unique start of one), with its key-point record.")
+@click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
+@click.option("--json", "json_out", is_flag=True, help="Print attempts, category trends and key points as JSON (see README).")
 @handle_errors
 def history(card_id, category, json_out):
     """Past attempts with scores, and trends per category and key point."""
@@ -102,12 +100,18 @@ def history(card_id, category, json_out):
     from rich.table import Table
 
     from . import history as h
+    from . import tally
+    from .cli_screens import resolve_filters
+
+    settings = _settings()
 
     def read(store):
-        items = h.rows(store, card_id=card_id, category=category)
-        return items, (h.key_point_record(store, card_id) if card_id else {})
+        practised = {a["card_id"] for a in store.attempts(limit=1_000_000, main_only=True)}  # cards outside the bank too
+        cid, cat, note = resolve_filters(settings, card_id, category, practised)
+        items = h.rows(store, card_id=cid, category=cat)
+        return (items, (h.key_point_record(store, cid) if cid else {})), (cid, cat, note)
 
-    store, (items, kp) = _reading(_settings(), read)
+    store, ((items, kp), (card_id, category, said)) = _reading(settings, read)
     trends = h.category_trends(items)
     salvaged = store.salvage
     if json_out:
@@ -117,109 +121,77 @@ def history(card_id, category, json_out):
         click.echo(json.dumps(out, indent=1))
         return
     con = Console()
-    t = Table(title=f"{len(items)} attempts")
-    for col in ("date", "attempt", "card", "status", "overall", "coverage", "wpm", "fillers"):
-        t.add_column(col, no_wrap=col in ("attempt", "card", "date"))
-    for r in items:
-        t.add_row(r["created_at"][:16].replace("T", " "), r["attempt_id"], r["card_id"], r["status"],
-                  "" if r["overall"] is None else str(r["overall"]), "" if r["coverage"] is None else f"{r['coverage']}/5",
-                  "" if r["words_per_minute"] is None else f"{r['words_per_minute']:.0f}", "" if r["filler_count"] is None else str(r["filler_count"]))
-    con.print(t)
+    if said:
+        _err_console().print(f"[dim]{said}[/dim]")
+    if not items:
+        what = f"question {card_id}" if card_id else f"category {category}" if category else "any question"
+        con.print(f"No attempts at {what} yet. Practise it: voicecoach practice" + (f" -q {card_id}" if card_id else f" --category '{category}'" if category else ""))
+        return
+    con.print(_history_table(con, items))
     if trends:
-        tt = Table(title="By category")
-        for col in ("category", "attempts", "mean overall", "change (later vs earlier half)"):
-            tt.add_column(col)
+        tt = Table(title="By category", caption="trend: mean score of the later half of the attempts minus the earlier half")
+        for col in ("category", "attempts", "mean score", "trend"):
+            tt.add_column(col, no_wrap=col != "category", justify="left" if col == "category" else "right")
         for cat, v in sorted(trends.items()):
             tt.add_row(cat, str(v["attempts"]), str(v["mean_overall"]), f"{v['change']:+.1f}")
         con.print(tt)
     if kp:
         kt = Table(title=f"Key points of {card_id}")
         for col in ("key point", "covered", "partial", "missing", "last time"):
-            kt.add_column(col)
+            kt.add_column(col, no_wrap=col != "key point", ratio=1 if col == "key point" else None)
         for text, v in kp.items():
             kt.add_row(text, str(v["covered"]), str(v["partial"]), str(v["missing"]), v["last"])
         con.print(kt)
 
 
-@main.command()
-@click.argument("ref")
-@click.option("--no-audio", is_flag=True, help="Print the transcript and feedback only.")
-@click.option("--from", "start", default=None, help="Start at a moment, e.g. 0:42.")
-@handle_errors
-def replay(ref, no_audio, start):
-    """Play a saved answer with its transcript in time, then its feedback."""
-    from rich.console import Console
+def _history_table(con, items: list[dict]):
+    """Attempts, widest layout that fits: ids whole, scores always shown."""
+    from rich.table import Table
 
-    from .audiofile import read_audio
-    from .report import render_result
+    from . import tally
+    from .tables import first_fitting, id_column
 
-    settings = _settings()
-    store = _read_store(settings)
-    con = Console(highlight=False)
-    offset = _parse_time(start)
-    for aid in _attempt_ids(store, ref):
-        result = store.latest_result(aid)
-        row = store.attempt(aid)
-        if result is None:
-            con.print(f"[yellow]attempt {aid} was not scored yet ({row['status']}); 'voicecoach rescore {aid}' scores it[/yellow]")
-            continue
-        con.print(f"[bold]{result.card_title}[/bold] [dim]({aid}, {result.created_at})[/dim]")
-        audio = None
-        if not no_audio and row["audio_path"] and Path(row["audio_path"]).exists():
-            from . import audio as audio_mod
+    def num(v, fmt="{}"):
+        return "" if v is None else fmt.format(v)
 
-            audio_mod.check_devices(need_input=False, need_output=True, output_device=settings.output_device)
-            audio = read_audio(row["audio_path"])
-        _scroll(con, result, audio, offset, settings)
-        render_result(con, result)
-        if audio is not None and result.spoken_feedback:
-            coach = _coach(settings, False, need_mic=False)
-            coach.say(result.spoken_feedback)
+    def note(r):
+        extra = [] if r["status"] == "scored" else [r["status"]]
+        if r.get("follow_ups"):
+            extra.append(f"+{r['follow_ups']} follow-up{'s' if r['follow_ups'] != 1 else ''}")
+        return ", ".join(extra)
 
+    title = f"{len(items)} attempt{'s' if len(items) != 1 else ''} (an attempt includes its follow-up answers)"
+    scores = [("score", lambda r: num(r["overall"])), ("coverage", lambda r: num(r["coverage"], "{}/5")),
+              ("wpm", lambda r: num(r["words_per_minute"], "{:.0f}")), ("fillers", lambda r: num(r["filler_count"]))]
 
-def _scroll(con, result, audio, offset: float, settings) -> None:
-    """Print the words as they are heard: fillers in yellow, long pauses marked."""
-    from rich.text import Text
+    def wide():
+        t = Table(title=title)
+        for name in ("date", "attempt", "card"):
+            id_column(t, name)
+        t.add_column("notes", no_wrap=True)
+        for name, _ in scores:
+            t.add_column(name, no_wrap=True, justify="right")
+        for r in items:
+            t.add_row(tally.local_time(r["created_at"]), r["attempt_id"], r["card_id"], note(r), *(f(r) for _, f in scores))
+        return t
 
-    from .delivery import norm
+    def stacked(with_date: bool, keep: int):
+        def make():
+            t = Table(title=title, show_lines=True)
+            if with_date:
+                id_column(t, "date")
+            id_column(t, "attempt / card" if with_date else "attempt / card / date")
+            for name, _ in scores[:keep]:
+                t.add_column(name, no_wrap=True, justify="right")
+            for r in items:
+                lines = [r["attempt_id"], f"[cyan]{r['card_id']}[/cyan]"] + ([] if with_date else [f"[dim]{tally.local_time(r['created_at'])}[/dim]"])
+                if note(r):
+                    lines.append(f"[yellow]{note(r)}[/yellow]")
+                t.add_row(*([tally.local_time(r["created_at"])] if with_date else []), "\n".join(lines), *(f(r) for _, f in scores[:keep]))
+            return t
+        return make
 
-    fillers = {round(f.start, 2) for f in (result.delivery.fillers if result.delivery else [])}
-    pauses = {round(p.start, 2): p.duration_s for p in (result.delivery.pauses if result.delivery else [])}
-    words = [w for w in result.transcript.words if w.end >= offset]
-    if not words:
-        con.print(Text(result.transcript.text))
-        return
-    if audio is not None:
-        from . import audio as audio_mod
-
-        audio_mod.play(audio[int(offset * 16000):], 16000, device=settings.output_device, blocking=False)
-    began = time.monotonic()
-    line = Text()
-    try:
-        for w in words:
-            if audio is not None:
-                delay = (w.start - offset) - (time.monotonic() - began)
-                if delay > 0:
-                    time.sleep(delay)
-            style = "bold yellow" if round(w.start, 2) in fillers or norm(w.word) in ("um", "uh", "er", "ah", "hmm") else ""
-            line.append(w.word + " ", style=style)
-            if round(w.end, 2) in pauses:
-                line.append(f"[pause {pauses[round(w.end, 2)]:.1f}s] ", style="red")
-            if audio is not None and w.word.endswith((".", "?", "!")):
-                con.print(line)  # a sentence at a time, as it is heard
-                line = Text()
-        if line:
-            con.print(line)
-        if audio is not None:
-            from . import audio as audio_mod
-
-            audio_mod.wait_playback()
-    except KeyboardInterrupt:
-        if audio is not None:
-            from . import audio as audio_mod
-
-            audio_mod.stop_playback()
-        raise
+    return first_fitting(con, [wide, stacked(True, 4), stacked(False, 4), stacked(False, 2), stacked(False, 1)])
 
 
 @main.command()
@@ -239,7 +211,7 @@ def rescore(ref, model, api_base, offline, stt_engine, stt_model, banks, json_ou
 @main.command()
 @click.argument("refs", nargs=-1)
 @click.option("--card", "card_id", default=None, help="Compare the last two attempts at this card.")
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the comparison as JSON (see README).")
 @handle_errors
 def compare(refs, card_id, json_out):
     """Key points gained and lost, score and delivery changes between two attempts."""
@@ -247,7 +219,7 @@ def compare(refs, card_id, json_out):
 
     store = _read_store(_settings())
     if card_id:
-        scored = [a["id"] for a in store.attempts(card_id=card_id) if a["overall"] is not None][:2]
+        scored = [a["id"] for a in store.attempts(card_id=card_id, main_only=True) if a["overall"] is not None][:2]
         if len(scored) < 2:
             raise UsageError(f"card {card_id} has fewer than two scored attempts")
         ids = [scored[1], scored[0]]
@@ -258,11 +230,17 @@ def compare(refs, card_id, json_out):
     before, after = (store.latest_result(i) for i in ids)
     if before is None or after is None:
         raise StoreError("both attempts must be scored first (voicecoach rescore ID)")
+    if before.card_id != after.card_id:
+        raise UsageError(f"{ids[0]} answered {before.card_id} and {ids[1]} answered {after.card_id}: only attempts at the same question can be compared",
+                         hint=f"Compare the last two attempts at one question: voicecoach compare --card {after.card_id}")
+    from . import tally
+
+    when = {i: tally.local_time(store.attempt(i)["created_at"]) for i in ids}  # the time history shows
     c = h.compare(before, after)
     if json_out:
         click.echo(json.dumps({"before": ids[0], "after": ids[1], "gained": c.gained, "lost": c.lost, "scores": c.score_change, "delivery": c.delivery_change}, indent=1))
         return
-    click.echo(f"{before.card_title}\n  before: {ids[0]} ({before.created_at})\n  after:  {ids[1]} ({after.created_at})")
+    click.echo(f"{before.card_title}\n  before: {ids[0]} ({when[ids[0]]})\n  after:  {ids[1]} ({when[ids[1]]})")
     click.echo("scores: " + ", ".join(f"{k} {v:+d}" for k, v in c.score_change.items()))
     if c.delivery_change:
         click.echo("delivery: " + ", ".join(f"{k} {v:+g}" for k, v in c.delivery_change.items()))
@@ -275,11 +253,11 @@ def compare(refs, card_id, json_out):
 
 
 @main.command()
-@click.option("--count", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option("--list", "list_only", is_flag=True, help="Show the queue without practising.")
+@click.option("--count", "-n", default=3, show_default=True, type=click.IntRange(1, 20), help="Number of questions to review.")
+@click.option("--list", "list_only", is_flag=True, help="Show the queue without practising (with --json: as JSON).")
 @click.option("--text", default=None, help="Type the answer instead (reviews one question).")
 @click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
-@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
+@click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True, help="The interviewer's manner; tough asks up to two follow-ups.")
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (default 1; tough 2).")
 @common_options
 @handle_errors
@@ -296,8 +274,19 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
     if not queue:
         raise UsageError("nothing to review yet", hint="Practise a few questions first: voicecoach practice")
     if only_list:
-        for card, prio, why in queue:
-            click.echo(f"{card.id}\t{prio:.2f}\t{why}")
+        if json_out:
+            click.echo(json.dumps([{"card_id": c.id, "card_title": c.title, "priority": prio, "why": why} for c, prio, why in queue], indent=1))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"Review queue: the {len(queue)} question{'s' if len(queue) != 1 else ''} most due, most due first", show_lines=True,
+                  caption="Due = key points missed (the last attempt counts most), more so the longer ago it was practised.")
+        t.add_column("question", no_wrap=True)
+        t.add_column("why", ratio=1, min_width=24)
+        for card, _prio, why in queue:
+            t.add_row(card.id, why)
+        Console().print(t)
         return
     coach = _coach(settings, json_out, need_mic=text is None and not typed)
     sid = coach.store.new_session("review")
@@ -308,54 +297,6 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
         return
     run_interview(coach, settings, [card for card, _, _ in queue[:count]], sid, persona=persona, follow_ups=follow_ups,
                   typed=typed, json_out=json_out)
-
-
-@main.command()
-@click.argument("ref")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="File to write (default under VOICECOACH_HOME/reports).")
-@handle_errors
-def report(ref, fmt, out):
-    """Write a self-contained HTML (audio, clickable transcript, charts) or Markdown report."""
-    from . import history as h
-    from .report_html import render_html, render_markdown
-
-    settings = _settings()
-    store = _read_store(settings)
-    ids = _attempt_ids(store, ref)
-    results = [r for r in (store.latest_result(i) for i in ids) if r is not None]
-    if not results:
-        raise StoreError(f"nothing scored in {ref}", hint=f"Score it first: voicecoach rescore {ref}")
-    if fmt == "md":
-        text = render_markdown(results)
-    else:
-        audio = {}
-        for r in results:
-            if r.audio_path and Path(r.audio_path).exists():
-                audio[r.attempt_id] = Path(r.audio_path).read_bytes()
-        past = [x for x in h.rows(store, card_id=results[0].card_id) if x["overall"] is not None]
-        text = render_html(results, audio=audio, history=list(reversed(past)), title=results[0].card_title)
-    path = out or settings.home / "reports" / f"{ids[0] if len(ids) == 1 else ref}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    click.echo(str(path))
-
-
-@main.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="File to write (default: stdout).")
-@handle_errors
-def export(out):
-    """Everything saved, as JSON (audio files are referenced by path)."""
-    store, exported = _reading(_settings(), lambda store: store.export())
-    if store.salvage is not None:
-        exported["salvaged"] = store.salvage.as_json()  # an export of a damaged database says so
-    data = json.dumps(exported, indent=1)
-    if out:
-        out.write_text(data, encoding="utf-8")
-        click.echo(f"exported to {out}")
-    else:
-        click.echo(data)
 
 
 @main.command()
@@ -417,3 +358,6 @@ def repair():
     click.echo(f"The damaged file is kept as {r.kept_as}" + (f" (with {', '.join(p.name for p in r.side_files)})" if r.side_files else "")
                + "; rows that could not be read may still be in it.")
     click.echo(f"Audio files in {settings.audio_dir} were not touched.")
+
+
+from . import cli_views  # noqa: E402,F401  (registers replay, report and export)

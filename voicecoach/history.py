@@ -14,7 +14,7 @@ from .store import Store
 
 def rows(store: Store, card_id: str | None = None, category: str | None = None, limit: int = 500) -> list[dict]:
     out = []
-    for a in store.attempts(card_id=card_id, limit=limit):
+    for a in store.attempts(card_id=card_id, limit=limit, main_only=True):  # a follow-up is part of its attempt
         card = store.parse_card(a)
         if category and category.lower() not in card.category.lower():
             continue
@@ -22,7 +22,7 @@ def rows(store: Store, card_id: str | None = None, category: str | None = None, 
             "attempt_id": a["id"], "session_id": a["session_id"], "created_at": a["created_at"], "card_id": a["card_id"],
             "category": card.category, "status": a["status"], "source": a["answer_source"],
             "overall": a["overall"], "coverage": a["coverage"], "words_per_minute": a["words_per_minute"],
-            "filler_count": a["filler_count"], "judge": a["judge_kind"],
+            "filler_count": a["filler_count"], "judge": a["judge_kind"], "follow_ups": a["follow_ups"],
         })
     return out
 
@@ -46,7 +46,7 @@ def category_trends(history: list[dict]) -> dict[str, dict]:
 def key_point_record(store: Store, card_id: str) -> dict[str, dict]:
     """For one card: how often each key point was covered across attempts."""
     out: dict[str, dict] = {}
-    for a in reversed(store.attempts(card_id=card_id)):
+    for a in reversed(store.attempts(card_id=card_id, main_only=True)):
         r = store.latest_result(a["id"])
         if not r:
             continue
@@ -73,7 +73,8 @@ def compare(before: AttemptResult, after: AttemptResult) -> Comparison:
     rank = {"missing": 0, "partial": 1, "covered": 2}
     gained = [kp for kp in a if kp in b and rank[a[kp]] > rank[b[kp]]]
     lost = [kp for kp in a if kp in b and rank[a[kp]] < rank[b[kp]]]
-    scores = {k: getattr(after.scores, k) - getattr(before.scores, k) for k in ("overall", "coverage", "structure", "delivery")}
+    scores = {k: getattr(after.scores, k) - getattr(before.scores, k) for k in ("overall", "coverage", "structure", "delivery")
+              if getattr(after.scores, k) is not None and getattr(before.scores, k) is not None}
     delivery: dict[str, float] = {}
     if before.delivery and after.delivery:
         for k in ("words_per_minute", "filler_count", "fillers_per_minute", "pause_count", "longest_pause_s", "duration_s"):
@@ -87,7 +88,7 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
     missed last week is due; one missed an hour ago can wait)."""
     now = now or datetime.now(timezone.utc)
     by_card: dict[str, list] = defaultdict(list)
-    for a in store.attempts(limit=2000):
+    for a in store.attempts(limit=2000, main_only=True):
         if a["overall"] is None:
             continue
         by_card[a["card_id"]].append(a)
@@ -114,7 +115,15 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
         priority = miss_rate * min(3.0, 0.5 + days / interval)
         if priority <= 0:
             continue
-        why = f"missed {miss_rate:.0%} of key points, last practised {days:.1f} days ago"
+        last_r = store.latest_result(attempts[0]["id"])
+        kps = last_r.key_points if last_r else []
+        missing = sum(k.verdict == "missing" for k in kps)
+        partial = sum(k.verdict == "partial" for k in kps)
+        ago = ("less than an hour" if days * 24 < 1 else f"{days * 24:.0f} hours" if days < 1
+               else f"{days:.0f} day{'s' if round(days) != 1 else ''}")
+        why = (f"last time {len(kps) - missing - partial} of {len(kps)} key points covered"
+               + (f" ({missing} missing, {partial} partly)" if missing and partial else f" ({missing} missing)" if missing else f" ({partial} partly)" if partial else "")
+               + f", score {attempts[0]['overall']}; practised {ago} ago")
         scored.append((store.parse_card(attempts[0]), round(priority, 3), why))
     scored.sort(key=lambda x: -x[1])
     return scored[:n]

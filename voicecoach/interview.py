@@ -10,6 +10,7 @@ from typing import Callable, Literal
 
 from .models import AttemptResult, Card, KeyPointResult, Transcript
 from .session import AnswerInput, Coach
+from .typed import typed_answer  # noqa: F401  (text mode; cli.py imports it from here)
 
 Persona = Literal["friendly", "neutral", "tough"]
 
@@ -18,11 +19,26 @@ INTROS = {
     "neutral": "This interview has {n} {questions}. You have about {mins} per answer. Say \"that's my answer\" when you are done. First question.",
     "tough": "{n} {questions}, about {mins} each. Be precise; I will push on anything you leave out. Begin.",
 }
-FOLLOW_UPS = {
-    "friendly": ["Nice. Could you also say a bit about this: {probe}?", "Good start. One more thing I'd love to hear: {probe}?"],
-    "neutral": ["You did not mention this. {probe}?", "Follow-up question: {probe}?"],
-    "tough": ["You skipped something important. {probe}?", "That is incomplete. {probe}? Be specific."],
+TYPED_INTROS = {
+    "friendly": "Hi, thanks for joining. I'll ask you {n} {questions}, and you have about {mins} to type each answer. Take your time; {finish}. Let's start.",
+    "neutral": "This interview has {n} {questions}. You have about {mins} to type each answer; {finish}. First question.",
+    "tough": "{n} {questions}, about {mins} each to type the answer. Be precise; I will push on anything you leave out. Begin.",
 }
+# Without an LLM the follow-up quotes the missed key point whole (never a bag of its words).
+FOLLOW_UPS = {
+    "friendly": ["Nice. One more thing I'd love to hear about: {point}. Can you say how that works?",
+                 "Good start. You didn't get to this: {point}. Can you walk me through it?"],
+    "neutral": ["You didn't get to this: {point}. Can you say how that works?",
+                "Follow-up question: {point}. Can you explain why?"],
+    "tough": ["You skipped something important: {point}. Explain how that works, and be specific.",
+              "That is incomplete: {point}. Why is that so? Be specific."],
+}
+BEHAVIORAL_FOLLOW_UPS = {  # {ask}: the rubric's point as a request ("Describes X" -> "describe X")
+    "friendly": "Thanks. Before we move on, could you {ask}?",
+    "neutral": "Before we move on, could you {ask}?",
+    "tough": "You left something out. {Ask}, and be specific.",
+}
+_PRONOUNS = {"they": "you", "their": "your", "theirs": "yours", "themselves": "yourself", "they're": "you're"}
 BETWEEN = {
     "friendly": "Whenever you're ready, say next. You can also say repeat, skip, pause or stop.",
     "neutral": "Say next to continue, or repeat, skip, pause or stop.",
@@ -42,18 +58,27 @@ def _minutes(seconds: int) -> str:
     return f"{seconds / 60:.0f} minutes" if seconds % 60 == 0 else f"{seconds / 60:.1f} minutes"
 
 
-def probe_for(kp: KeyPointResult, card: Card) -> str:
-    """A question that probes a missed key point without giving it away
-    verbatim: it names the topic, not the answer."""
-    from .judge.text import content_stems, words_of
+def point_phrase(key_point: str) -> str:
+    """A key point to quote inside a sentence: whole, first letter lowercased
+    (unless it starts an acronym or a name like 'L1'), no final full stop."""
+    text = " ".join(key_point.split()).rstrip(" .")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
 
-    title_stems = content_stems(card.title)
-    topic = [w for w in words_of(kp.key_point) if len(w) > 3 and w not in ("which", "that", "their", "about", "with", "when", "they")]
-    fresh = [w for w in topic if w not in {s for s in title_stems}]
-    focus = " ".join((fresh or topic)[:4])
+
+def probe_for(kp: KeyPointResult, card: Card, persona: Persona = "neutral", rng: random.Random | None = None) -> str:
+    """A follow-up question from the card's own text: the missed key point, quoted whole."""
+    point = point_phrase(kp.key_point)
     if card.is_behavioral:
-        return f"Can you tell me more about {focus}"
-    return f"How does {focus} come into it"
+        verb, _, rest = point.partition(" ")
+        if verb.endswith("s") and verb.isalpha():  # "describes the problem they noticed" -> "describe the problem you noticed"
+            verb = verb[:-3] + "y" if verb.endswith("ies") else verb[:-1]
+            ask = " ".join([verb] + [_PRONOUNS.get(w, w) for w in rest.split()])
+        else:
+            ask = f"tell me more about this: {point}"
+        return BEHAVIORAL_FOLLOW_UPS[persona].format(ask=ask, Ask=ask[0].upper() + ask[1:])
+    return (rng or random.Random(0)).choice(FOLLOW_UPS[persona]).format(point=point)
 
 
 def offline_follow_up(result: AttemptResult, card: Card, persona: Persona, rng: random.Random) -> tuple[str, int] | None:
@@ -61,7 +86,7 @@ def offline_follow_up(result: AttemptResult, card: Card, persona: Persona, rng: 
     for wanted in ("missing", "partial"):
         for i, kp in enumerate(result.key_points):
             if kp.verdict == wanted:
-                return rng.choice(FOLLOW_UPS[persona]).format(probe=probe_for(kp, card)), i
+                return probe_for(kp, card, persona, rng), i
     return None
 
 
@@ -85,16 +110,53 @@ class Interview:
         self.coach.ui.info(f"[bold cyan]Interviewer:[/bold cyan] {text}")
         self.coach.say(text)
 
-    def _answer(self, card: Card, prompt: str, session_id: str, parent_id: str | None = None) -> AttemptResult:
+    def _answer(self, card: Card, prompt: str, session_id: str, parent_id: str | None = None) -> AttemptResult | None:
+        """The scored answer; None when a typed answer's time ran out before
+        anything was typed (no attempt is saved). EOFError: the input ended."""
         if self.typed is not None:
-            text = self.typed(prompt)
+            from .errors import Interrupted
+            from .typed import TypedInterrupt
+
+            try:
+                text = self._typed(prompt, card.answer_limit_s)
+            except TypedInterrupt as exc:
+                kept = self.coach.keep_typed(card, exc.text, session_id, prompt=prompt, parent_id=parent_id)
+                if kept:
+                    raise Interrupted(f"stopped; what you typed is saved as attempt {kept} (incomplete)",
+                                      hint=f"Score it with: voicecoach rescore {kept}   (the session: voicecoach report {session_id})") from None
+                raise Interrupted("stopped; nothing had been typed for this question",
+                                  hint=f"Your earlier answers are saved: voicecoach report {session_id}" if self.results else "") from None
+            if not text.strip():
+                self.coach.ui.info("No answer was typed in time; on to the next question.")
+                return None
             return self.coach.attempt(card, AnswerInput(text=text), session_id, prompt=prompt, parent_id=parent_id, speak_prompt=False)
         return self.coach.attempt(card, AnswerInput(), session_id, prompt=prompt, parent_id=parent_id)
 
+    def _typed(self, prompt: str, limit_s: float) -> str:
+        """The typed answer; the time limit is passed to readers that take it."""
+        import inspect
+
+        try:
+            params = inspect.signature(self.typed).parameters.values()
+        except (TypeError, ValueError):
+            params = []
+        takes_limit = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params) >= 2 or \
+            any(p.kind == p.VAR_POSITIONAL for p in params)
+        return self.typed(prompt, limit_s) if takes_limit else self.typed(prompt)
+
     def run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
+        try:
+            return self._run(cards, session_id)
+        finally:
+            self.coach.store.end_session(session_id)  # an interrupted session has an end too
+
+    def _run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
         limit = max(c.answer_limit_s for c in cards)
         n = len(cards)
-        self._say(INTROS[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit)))
+        from .typed import HOW_TO_FINISH
+
+        intro = TYPED_INTROS if self.typed is not None else INTROS
+        self._say(intro[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=HOW_TO_FINISH))
         i = 0
         skipped = False
         while i < len(cards):
@@ -114,7 +176,13 @@ class Interview:
             if self.think_s and self.typed is None:
                 self.coach.ui.info(f"Take {self.think_s:.0f} seconds to think.")
                 self.coach.think(self.think_s)
-            result = self._answer(card, card.title, session_id)
+            try:
+                result = self._answer(card, card.title, session_id)
+            except EOFError:
+                break  # typed input ended: close the interview
+            i += 1
+            if result is None:
+                continue
             self.results.append(result)
             asked = 0
             while asked < self.follow_ups:
@@ -125,15 +193,20 @@ class Interview:
                         break
                     question = found[0]
                 asked += 1
-                follow = self._answer(card, question, session_id, parent_id=result.attempt_id)
+                try:
+                    follow = self._answer(card, question, session_id, parent_id=result.attempt_id)
+                except EOFError:
+                    break
+                if follow is None:
+                    break
                 self.results.append(follow)
                 result = self.coach.combine(card, result, follow)
                 self.results.append(result)
-            i += 1
-        scored = [r for r in self.results if r.attempt_id and not r.parent_id]
-        summary = self.summary(scored)
+        summary = self.summary(self.results)
         self._say(CLOSINGS[self.persona].format(summary=summary))
-        self.coach.store.end_session(session_id)
+        if self.results:
+            self.coach.ui.info(f"Session {session_id} is saved. Next: voicecoach report {session_id} (a page with everything) · "
+                               f"voicecoach replay {session_id} · voicecoach review (practise what you missed)")
         return self.results
 
     def _between(self) -> str:
@@ -172,36 +245,9 @@ class Interview:
 
     @staticmethod
     def summary(results: list[AttemptResult]) -> str:
-        if not results:
-            return "No answers were scored."
-        last = {}
-        for r in results:
-            last[r.card_id] = r  # the combined result replaces the first one
-        scores = [r.scores.overall for r in last.values()]
-        best = max(last.values(), key=lambda r: r.scores.overall)
-        worst = min(last.values(), key=lambda r: r.scores.overall)
-        text = f"Your average score was {sum(scores) / len(scores):.0f} out of 100 over {len(scores)} questions."
-        if len(last) > 1:
-            text += f" Your strongest answer was on {best.card_title.rstrip('?')}; the one to practise again is {worst.card_title.rstrip('?')}."
-        return text
+        from . import tally
 
-
-def typed_answer(prompt: str) -> str:
-    """Text mode: print the question, read lines until an empty line."""
-    import click
-
-    click.echo(f"\n{prompt}\n(type your answer; finish with an empty line)")
-    lines = []
-    while True:
-        try:
-            line = input()
-        except EOFError:
-            break
-        if not line.strip() and lines:
-            break
-        if line.strip():
-            lines.append(line)
-    return " ".join(lines)
+        return tally.closing_line(tally.from_results(results))
 
 
 def merge_transcripts(first: Transcript, second: Transcript) -> Transcript:

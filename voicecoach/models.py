@@ -234,7 +234,7 @@ class MistakeResult(Strict):
 
 class Scores(Strict):
     structure: int = Field(ge=1, le=5)
-    delivery: int = Field(ge=1, le=5)
+    delivery: int | None = Field(default=None, ge=1, le=5)  # None: not measured (a typed answer)
     coverage: int = Field(ge=1, le=5)
     overall: int = Field(ge=0, le=100)
 

@@ -17,6 +17,7 @@ from .models import AttemptResult, Card
 
 VERDICT_STYLE = {"covered": "green", "partial": "yellow", "missing": "red", "made": "red", "not_made": "green", "unsure": "yellow"}
 VERDICT_MARK = {"covered": "✔", "partial": "~", "missing": "✘", "made": "✘", "not_made": "✔", "unsure": "?"}
+from .report_html import KEY_POINT_LEGEND, KIND_WORDS, MISTAKE_LEGEND  # noqa: E402  (what the marks and kinds mean)
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -95,10 +96,11 @@ class ConsoleUI:
         render_result(self.console, result)
 
 
-def render_result(console: Console, r: AttemptResult) -> None:
+def render_result(console: Console, r: AttemptResult, show_transcript: bool = True) -> None:
     s = r.scores
-    console.print(Panel(Text(r.transcript.text or "(empty)"), title="What you said", border_style="blue"))
-    kp = Table(title="Key points", show_lines=False, expand=True)
+    if show_transcript:
+        console.print(Panel(Text(r.transcript.text or "(empty)"), title="What you said", border_style="blue"))
+    kp = Table(title="Key points", show_lines=False, expand=True, caption=KEY_POINT_LEGEND)
     kp.add_column("", width=2)
     kp.add_column("Key point", ratio=3)
     kp.add_column("Evidence from your answer", ratio=3)
@@ -110,7 +112,7 @@ def render_result(console: Console, r: AttemptResult) -> None:
             ev += f" [dim]({escape(k.note)})[/dim]"
         kp.add_row(Text(VERDICT_MARK[k.verdict], style=VERDICT_STYLE[k.verdict]), Text(k.key_point, style=VERDICT_STYLE[k.verdict]), ev)
     console.print(kp)
-    mt = Table(title="Common mistakes", expand=True)
+    mt = Table(title="Common mistakes", expand=True, caption=MISTAKE_LEGEND)
     mt.add_column("", width=2)
     mt.add_column("Mistake", ratio=3)
     mt.add_column("Verdict", ratio=3)
@@ -120,7 +122,7 @@ def render_result(console: Console, r: AttemptResult) -> None:
             detail += f": \"{m.evidence}\""
         if m.note:
             detail += f" ({m.note})"
-        mt.add_row(Text(VERDICT_MARK[m.verdict], style=VERDICT_STYLE[m.verdict]), f"{m.mistake} [dim]({m.kind.value})[/dim]", Text(detail))
+        mt.add_row(Text(VERDICT_MARK[m.verdict], style=VERDICT_STYLE[m.verdict]), f"{escape(m.mistake)} [dim]({KIND_WORDS.get(m.kind.value, m.kind.value)})[/dim]", Text(detail))
     console.print(mt)
     if r.delivery:
         d = r.delivery
@@ -135,7 +137,8 @@ def render_result(console: Console, r: AttemptResult) -> None:
             dt.add_row("Hedges", f"{d.hedge_count}: {', '.join(sorted(set(d.hedges)))}")
         console.print(Panel(dt, title="Delivery", border_style="magenta"))
     st = Table.grid(padding=(0, 3))
-    st.add_row(Text(f"Overall {s.overall}/100", style="bold"), f"Coverage {s.coverage}/5", f"Structure {s.structure}/5", f"Delivery {s.delivery}/5")
+    st.add_row(Text(f"Overall {s.overall}/100", style="bold"), f"Coverage {s.coverage}/5", f"Structure {s.structure}/5",
+               "Delivery not measured (typed)" if s.delivery is None or r.delivery is None else f"Delivery {s.delivery}/5")
     console.print(Panel(st, title="Scores", border_style="green"))
     console.print(Text("Top fixes", style="bold"))
     for i, f in enumerate(r.fixes, 1):

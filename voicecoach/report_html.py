@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
 from html import escape
 
 from .charts import fmt_time, pace_chart, progress_chart
 from .models import AttemptResult, KeyPointResult, Word
 
 VERDICT_MARK = {"covered": "✔", "partial": "~", "missing": "✘", "made": "✘", "not_made": "✔", "unsure": "?"}
+# What the marks and kinds mean, shown under the tables (in the terminal too).
+KEY_POINT_LEGEND = "✔ covered · ~ partly covered · ✘ missing"
+MISTAKE_LEGEND = "✘ made · ✔ not made · ? cannot tell. A wrong claim is something said that is wrong; a missing point is a key point left out."
+KIND_WORDS = {"claim": "wrong claim", "omission": "missing point"}
 # A fuzzy evidence match must share this share of the quote's words: judges
 # sometimes trim or re-punctuate a quote, but a lower bar marks unrelated words.
 EVIDENCE_MIN_OVERLAP = 0.7
@@ -24,7 +27,7 @@ CSS = """
 :root{--ink:#1f2937;--dim:#6b7280;--line:#e5e7eb;--ok:#15803d;--mid:#b45309;--bad:#b91c1c}
 *{box-sizing:border-box}
 body{margin:0;background:#f3f4f6;color:var(--ink);font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:960px;margin:0 auto;padding:24px 20px 48px}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
 h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.3rem;margin:0}h3{font-size:1.02rem;margin:22px 0 8px;color:#374151}
 .card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:20px 24px;margin:18px 0;box-shadow:0 1px 2px #0000000d}
 .meta,.dim{color:var(--dim);font-size:.88rem}code{font-size:.86rem;background:#f3f4f6;padding:1px 5px;border-radius:4px}
@@ -36,6 +39,7 @@ audio{width:100%;margin:8px 0 2px}
 .transcript{font-size:1.05rem;line-height:2;margin:6px 0}.typed{white-space:pre-wrap;line-height:1.7}
 .w{border-radius:3px;padding:1px 0}.has-audio .w,.has-audio .seek{cursor:pointer}.has-audio .w:hover{background:#dbeafe}
 .w.now{background:#bfdbfe;outline:1px solid #60a5fa}
+.fq{display:block;margin:10px 0 2px;padding:4px 10px;border-left:3px solid #a5b4fc;background:#eef2ff;font-size:.95rem;line-height:1.5}
 .filler{color:#c2410c;background:#ffedd5;text-decoration:underline wavy #fb923c;text-underline-offset:4px}
 .pause{display:inline-block;font-size:.72rem;line-height:1.3;color:#991b1b;background:#fee2e2;border:1px solid #fca5a5;border-radius:9px;padding:0 6px;margin:0 3px;vertical-align:1px}
 mark.ev{border-radius:3px;padding:2px 0;color:inherit}mark.covered{background:#bbf7d0}mark.partial{background:#fef08a}mark.missing,mark.made{background:#fecaca}
@@ -78,10 +82,9 @@ def _e(text: object) -> str:
 
 
 def _fmt_date(created_at: str) -> str:
-    try:
-        return datetime.fromisoformat(created_at.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return created_at
+    from .tally import local_time
+
+    return local_time(created_at)  # one local-time format everywhere
 
 
 def _band(overall: int) -> str:
@@ -130,8 +133,14 @@ def _evidence_title(i: int, kp: KeyPointResult) -> str:
     return _e(f"Key point {i + 1} ({kp.verdict}): {kp.key_point}")
 
 
-def _spoken_transcript(r: AttemptResult) -> str:
-    """Each word a span with data-start; fillers, long pauses and evidence marked."""
+def _follow_up_head(prompt: str) -> str:
+    return f'<span class="fq"><b>Follow-up question:</b> {_e(prompt)}</span>'
+
+
+def _spoken_transcript(r: AttemptResult, breaks: dict[int, str] | None = None) -> str:
+    """Each word a span with data-start; fillers, long pauses and evidence
+    marked; ``breaks`` (word index -> follow-up question) heads each follow-up answer."""
+    breaks = breaks or {}
     words: list[Word] = r.transcript.words
     tokens = [_norm(w.word) for w in words]
     starts = [w.start for w in words]
@@ -155,10 +164,12 @@ def _spoken_transcript(r: AttemptResult) -> str:
     open_kp: int | None = None
     for i, w in enumerate(words):
         kp_i = ev_at.get(i)
-        if open_kp is not None and (kp_i != open_kp or i in pause_before):
+        if open_kp is not None and (kp_i != open_kp or i in pause_before or i in breaks):
             out.append("</mark>")
             open_kp = None
-        if i:
+        if i in breaks:
+            out.append(_follow_up_head(breaks[i]))
+        elif i:
             out.append(" ")
         if i in pause_before:
             d = pause_before[i]
@@ -174,9 +185,21 @@ def _spoken_transcript(r: AttemptResult) -> str:
     return "".join(out)
 
 
-def _typed_transcript(r: AttemptResult) -> str:
-    """Plain text, escaped, with evidence quotes found in it highlighted."""
+def _typed_transcript(r: AttemptResult, breaks: dict[int, str] | None = None) -> str:
+    """Plain text, escaped, with evidence quotes found in it highlighted;
+    ``breaks`` (character offset -> follow-up question) heads each follow-up answer."""
     text = r.transcript.text
+    pending = sorted((breaks or {}).items())
+
+    def plain(a: int, b: int) -> str:
+        pieces, at = [], a
+        while pending and pending[0][0] <= b:
+            off, prompt = pending.pop(0)
+            off = max(off, at)
+            pieces += [_e(text[at:off].rstrip()), _follow_up_head(prompt)]
+            at = off
+        return "".join(pieces) + _e(text[at:b])
+
     spans = []
     for k, kp in enumerate(r.key_points):
         parts = [re.escape(p) for p in kp.evidence.split()]
@@ -188,9 +211,9 @@ def _typed_transcript(r: AttemptResult) -> str:
         if start < pos:
             continue  # overlapping quotes: keep the first
         kp = r.key_points[k]
-        out += [_e(text[pos:start]), f'<mark class="ev {kp.verdict}" title="{_evidence_title(k, kp)}">{_e(text[start:end])}</mark>']
+        out += [plain(pos, start), f'<mark class="ev {kp.verdict}" title="{_evidence_title(k, kp)}">{_e(text[start:end])}</mark>']
         pos = end
-    out.append(_e(text[pos:]))
+    out.append(plain(pos, len(text)))
     return "".join(out)
 
 
@@ -205,43 +228,66 @@ def _time_button(t: float | None) -> str:
 # ---------------------------------------------------------------------- HTML
 
 
-def _attempt_html(r: AttemptResult, n: int, wav: bytes | None) -> str:
+def follow_up_breaks(r: AttemptResult, att) -> tuple[dict[int, str], dict[int, str], list]:
+    """Where each follow-up answer starts in a combined transcript: (word
+    index -> question, character offset -> question, follow-ups not in it)."""
+    if att is None or not att.follow_ups or att.first is None:
+        return {}, {}, []
+    first = att.first.transcript
+    if att.first is r or not r.transcript.text.startswith(first.text) or len(r.transcript.text) <= len(first.text):
+        return {}, {}, list(att.follow_ups)  # not combined (say, interrupted): shown after the answer
+    words, chars = len(first.words), len(first.text)
+    wb, cb = {}, {}
+    for f in att.follow_ups:
+        wb[words], cb[chars] = f.prompt, f.prompt
+        words += len(f.result.transcript.words) if f.result else 0
+        chars += 1 + len(f.text)
+    return wb, cb, []
+
+
+def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None, card=None) -> str:
     s, d = r.scores, r.delivery
     spoken = bool(r.transcript.words)
+    word_breaks, char_breaks, separate = follow_up_breaks(r, att)
     h = [f'<section class="card attempt{" has-audio" if wav else ""}" id="attempt-{n}">',
          f"<h2>{_e(r.card_title)}</h2>",
-         f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(r.created_at))} · answered by {_e(r.answer_source)}'
+         f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(att.created_at if att and att.created_at else r.created_at))} · answered by {_e(r.answer_source)}'
          + (f" · attempt <code>{_e(r.attempt_id)}</code>" if r.attempt_id else "") + "</div>",
          f'<div class="scores"><div class="overall {_band(s.overall)}">{s.overall}<small>/100 overall</small></div>']
-    for name, v in (("Coverage", s.coverage), ("Structure", s.structure), ("Delivery", s.delivery)):
-        h.append(f'<div class="sub">{name} <strong>{v}/5</strong> {_pips(v)}</div>')
+    for name, v in (("Coverage", s.coverage), ("Structure", s.structure), ("Delivery", None if d is None else s.delivery)):
+        h.append(f'<div class="sub">{name} <strong>{v}/5</strong> {_pips(v)}</div>' if v is not None
+                 else f'<div class="sub">{name} <strong>not measured</strong> <span class="dim">(typed answer)</span></div>')
     h.append("</div>")
     if wav:
         b64 = base64.b64encode(wav).decode("ascii")
         h.append(f'<audio controls preload="metadata" src="data:{_audio_mime(wav)};base64,{b64}"></audio>')
     h.append("<h3>What you said</h3>")
     if spoken:
-        h.append(f'<p class="transcript">{_spoken_transcript(r)}</p>')
+        h.append(f'<p class="transcript">{_spoken_transcript(r, word_breaks)}</p>')
         h.append('<div class="legend"><span class="filler">filler</span><span class="pause">‖ pause &gt; 1 s</span>'
                  '<span><mark class="ev covered">key point covered</mark></span><span><mark class="ev partial">partly covered</mark></span>'
                  + ("<span>click a word to hear it</span>" if wav else "") + "</div>")
     else:
-        h.append(f'<p class="transcript typed">{_typed_transcript(r) or "<em>(empty)</em>"}</p>')
-    h.append("<h3>Key points</h3><table><thead><tr><th>Verdict</th><th>Key point</th><th>Evidence from your answer</th><th>Time</th></tr></thead><tbody>")
+        h.append(f'<p class="transcript typed">{_typed_transcript(r, char_breaks) or "<em>(empty)</em>"}</p>')
+    for f in separate:
+        h.append(f'<p class="transcript typed">{_follow_up_head(f.prompt)}{_e(f.text) or "<em>(no answer)</em>"}</p>')
+    timed = any(k.evidence_start_s is not None for k in r.key_points)  # typed answers have no times: no empty column
+    h.append("<h3>Key points</h3><table><thead><tr><th>Verdict</th><th>Key point</th><th>Evidence from your answer</th>"
+             + ("<th>Time</th>" if timed else "") + "</tr></thead><tbody>")
     for k in r.key_points:
         ev = f"<q>{_e(k.evidence)}</q>" if k.evidence else ""
         ev += f'<span class="note">{_e(k.note)}</span>' if k.note else ""
         h.append(f'<tr><td class="v {k.verdict}">{VERDICT_MARK[k.verdict]} {k.verdict}</td><td>{_e(k.key_point)}</td>'
-                 f"<td>{ev}</td><td>{_time_button(k.evidence_start_s)}</td></tr>")
-    h.append("</tbody></table>")
+                 f"<td>{ev}</td>" + (f"<td>{_time_button(k.evidence_start_s)}</td>" if timed else "") + "</tr>")
+    h.append(f'</tbody></table><div class="legend">{_e(KEY_POINT_LEGEND)}</div>')
     if r.mistakes:
         h.append("<h3>Common mistakes</h3><table><thead><tr><th>Verdict</th><th>Mistake</th><th>Evidence / note</th></tr></thead><tbody>")
         for m in r.mistakes:
             ev = f"<q>{_e(m.evidence)}</q>" if m.evidence and m.verdict != "not_made" else ""
             ev += f'<span class="note">{_e(m.note)}</span>' if m.note else ""
             h.append(f'<tr><td class="v {m.verdict}">{VERDICT_MARK[m.verdict]} {m.verdict.replace("_", " ")}</td>'
-                     f'<td>{_e(m.mistake)} <span class="dim">({_e(m.kind.value)})</span></td><td>{ev}</td></tr>')
-        h.append("</tbody></table>")
+                     f'<td>{_e(m.mistake)} <span class="dim">({_e(KIND_WORDS.get(m.kind.value, m.kind.value))})</span></td><td>{ev}</td></tr>')
+        h.append(f'</tbody></table><div class="legend">{_e(MISTAKE_LEGEND)}</div>')
     if d:
         h.append("<h3>Delivery</h3>")
         h.append(pace_chart(r.transcript.words, d))
@@ -269,6 +315,9 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None) -> str:
         h.append("<h3>Structure</h3><ul>" + "".join(f"<li>{_e(x)}</li>" for x in r.structure_notes) + "</ul>")
     if r.improved_answer:
         h.append(f'<h3>A stronger version of your answer</h3><div class="improved">{_e(r.improved_answer)}</div>')
+    if card is not None and card.sample_answer:
+        h.append(f'<h3>A model answer, to learn from</h3><p class="dim">{_e(card.how_to_answer)}</p>'
+                 f'<div class="improved">{_e(card.sample_answer)}</div>')
     j = r.judge
     h.append(f'<div class="judge dim">judge: {_e(j.kind)} · model <code>{_e(j.model)}</code> · prompt <code>{_e(j.prompt_version)}</code></div>')
     if j.note:
@@ -277,99 +326,61 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None) -> str:
     return "\n".join(h)
 
 
-def _summary_html(results: list[AttemptResult]) -> str:
+def _summary_html(results: list[AttemptResult], attempts=None) -> str:
+    from . import tally
+
     rows = "".join(f'<tr><td><a href="#attempt-{i}">{_e(r.card_title)}</a></td><td class="{_band(r.scores.overall)}"><strong>{r.scores.overall}</strong></td>'
-                   f"<td>{r.scores.coverage}/5</td><td>{r.scores.structure}/5</td><td>{r.scores.delivery}/5</td></tr>"
+                   f"<td>{r.scores.coverage}/5</td><td>{r.scores.structure}/5</td><td>{_delivery_cell(r)}</td></tr>"
                    for i, r in enumerate(results, 1))
-    mean = sum(r.scores.overall for r in results) / len(results)
-    return (f'<section class="card"><h2>Session summary</h2><p class="dim">{len(results)} answers, mean overall {mean:.0f}/100</p>'
+    follow = sum(len(a.follow_ups) for a in attempts or [])
+    n = len(results)
+    line = (f"{n} question{'s' if n != 1 else ''}" + (f" and {follow} follow-up{'s' if follow != 1 else ''}" if follow else "")
+            + f" · session score {tally.session_score([r.scores.overall for r in results])}/100 (the mean of the questions' overall scores)")
+    return (f'<section class="card"><h2>Session summary</h2><p class="dim">{line}</p>'
             "<table><thead><tr><th>Question</th><th>Overall</th><th>Coverage</th><th>Structure</th><th>Delivery</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></section>")
 
 
+def _delivery_cell(r: AttemptResult) -> str:
+    return "not measured" if r.delivery is None or r.scores.delivery is None else f"{r.scores.delivery}/5"
+
+
 def render_html(results: list[AttemptResult], audio: dict[str, bytes] | None = None,
-                history: list[dict] | None = None, title: str = "") -> str:
+                history: list[dict] | None = None, title: str = "", attempts=None, history_unit: str = "attempt",
+                cards: dict | None = None) -> str:
     """One self-contained page for one attempt or a session. ``audio`` maps
-    attempt ids to WAV bytes; ``history`` (oldest first) adds a progress chart."""
+    attempt ids to WAV bytes; ``history`` (oldest first) adds a progress chart;
+    ``attempts`` (tally.Attempt, in the order of ``results``) adds the follow-ups;
+    ``cards`` (card id -> Card) adds each question's model answer."""
+    from . import tally
+
     audio = audio or {}
+    by_id = {a.attempt_id: a for a in attempts or []}
     if not title:
         title = results[0].card_title if len(results) == 1 else "Interview session" if results else "voicecoach report"
     body = [f"<header><h1>{_e(title)}</h1>"]
     if results:
-        dates = sorted(_fmt_date(r.created_at)[:10] for r in results)
+        dates = sorted(tally.local_time(r.created_at)[:10] for r in results)
         span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-        body.append(f'<div class="meta">voicecoach report · {len(results)} answer{"s" if len(results) != 1 else ""} · {_e(span)}</div>')
+        n = len(results)
+        body.append(f'<div class="meta">voicecoach report · {n} question{"s" if n != 1 else ""} · {_e(span)}</div>')
     body.append("</header>")
     if len(results) > 1:
-        body.append(_summary_html(results))
-    if history:
-        body.append(f'<section class="card"><h2>Progress</h2>{progress_chart(history)}</section>')
+        body.append(_summary_html(results, attempts))
+    if history and len(history) > 1:
+        body.append(f'<section class="card"><h2>Progress</h2>{progress_chart(history, unit=history_unit)}</section>')
+    elif history:
+        body.append(f'<section class="card"><h2>Progress</h2><p class="dim">This is your first scored {_e(history_unit)} here; '
+                    "the chart of your scores appears from the second one.</p></section>")
     if not results:
         body.append('<section class="card"><p>No attempts to show.</p></section>')
     for i, r in enumerate(results, 1):
-        body.append(_attempt_html(r, i, audio.get(r.attempt_id) if r.attempt_id else None))
+        body.append(_attempt_html(r, i, audio.get(r.attempt_id) if r.attempt_id else None, by_id.get(r.attempt_id or ""),
+                                  (cards or {}).get(r.card_id)))
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light">'
             f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body><main>\n" + "\n".join(body)
             + f"\n</main><script>{JS}</script></body></html>\n")
 
 
-# ------------------------------------------------------------------ Markdown
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}".rstrip() for line in (text.strip() or "(empty)").splitlines())
-
-
-def render_markdown(results: list[AttemptResult]) -> str:
-    """The report as Markdown (no audio): transcript as a quote, verdicts as tables."""
-    out: list[str] = []
-    if len(results) > 1:
-        out += ["# Interview session", "", "| Question | Overall | Coverage | Structure | Delivery |", "|---|---|---|---|---|"]
-        out += [f"| {_cell(r.card_title)} | {r.scores.overall} | {r.scores.coverage}/5 | {r.scores.structure}/5 | {r.scores.delivery}/5 |" for r in results]
-        out.append("")
-    head = "##" if len(results) > 1 else "#"
-    for r in results:
-        s = r.scores
-        out += [f"{head} {r.card_title}", "",
-                f"`{r.card_id}` · {_fmt_date(r.created_at)} · answered by {r.answer_source}" + (f" · attempt `{r.attempt_id}`" if r.attempt_id else ""), "",
-                f"**Overall {s.overall}/100** · Coverage {s.coverage}/5 · Structure {s.structure}/5 · Delivery {s.delivery}/5", "",
-                f"{head}# What you said", "", _quote(r.transcript.text), "",
-                f"{head}# Key points", "", "| Verdict | Key point | Evidence | Time |", "|---|---|---|---|"]
-        for k in r.key_points:
-            ev = f'"{_cell(k.evidence)}"' if k.evidence else ""
-            ev += f" ({_cell(k.note)})" if k.note else ""
-            out.append(f"| {VERDICT_MARK[k.verdict]} {k.verdict} | {_cell(k.key_point)} | {ev} | {fmt_time(k.evidence_start_s)} |")
-        if r.mistakes:
-            out += ["", f"{head}# Common mistakes", "", "| Verdict | Mistake | Kind | Evidence / note |", "|---|---|---|---|"]
-            for m in r.mistakes:
-                ev = f'"{_cell(m.evidence)}"' if m.evidence and m.verdict != "not_made" else ""
-                ev += f" ({_cell(m.note)})" if m.note else ""
-                out.append(f"| {VERDICT_MARK[m.verdict]} {m.verdict.replace('_', ' ')} | {_cell(m.mistake)} | {m.kind.value} | {ev.strip()} |")
-        if r.delivery:
-            d = r.delivery
-            fillers = ", ".join(f"{f.word} @{fmt_time(f.start)}" for f in d.fillers[:12])
-            pauses = ", ".join(f"{p.duration_s:.1f} s @{fmt_time(p.start)}" for p in d.pauses[:10])
-            out += ["", f"{head}# Delivery", "",
-                    f"- Duration: {d.duration_s:.0f} s (first word after {d.time_to_first_word_s:.1f} s)",
-                    f"- Pace: {d.words_per_minute:.0f} words per minute ({d.word_count} words)",
-                    f"- Fillers: {d.filler_count} ({d.fillers_per_minute:.1f}/min)" + (f": {fillers}" if fillers else ""),
-                    f"- Pauses > 1 s: {d.pause_count}, longest {d.longest_pause_s:.1f} s" + (f": {pauses}" if pauses else "")]
-            if d.hedge_count:
-                out.append(f"- Hedges: {d.hedge_count} ({', '.join(sorted(set(d.hedges)))})")
-        if r.fixes:
-            out += ["", f"{head}# Top fixes", ""] + [f"{i}. {' '.join(f.split())}" for i, f in enumerate(r.fixes, 1)]
-        if r.structure_notes:
-            out += ["", f"{head}# Structure", ""] + [f"- {' '.join(x.split())}" for x in r.structure_notes]
-        if r.improved_answer:
-            out += ["", f"{head}# A stronger version of your answer", "", _quote(r.improved_answer)]
-        j = r.judge
-        out += ["", f"*judge: {j.kind} · model `{j.model}` · prompt `{j.prompt_version}`*"]
-        if j.note:
-            out += ["", f"> **Note:** {' '.join(j.note.split())}"]
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+from .report_md import render_markdown  # noqa: E402,F401  (the Markdown report lives in report_md.py)

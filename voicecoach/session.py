@@ -88,6 +88,11 @@ class AnswerInput:
     def source(self) -> str:
         return "text" if self.text is not None else "file" if self.file else "microphone"
 
+    def check(self) -> None:
+        """Refuse an empty typed answer before anything is saved for it."""
+        if self.text is not None and not self.text.strip():
+            raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
+
 
 def strip_closing_phrase(t: Transcript) -> Transcript:
     """Drop a closing phrase ("...that's my answer.") from the end, with the
@@ -240,6 +245,7 @@ class Coach:
     def attempt(self, card: Card, given: AnswerInput, session_id: str, prompt: str | None = None, parent_id: str | None = None,
                 speak_prompt: bool = True) -> AttemptResult:
         prompt = prompt or card.title
+        given.check()  # no attempt row (a phantom 'recording') for an empty answer
         if parent_id is None:
             self.ui.show_card(card)
         self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
@@ -253,8 +259,11 @@ class Coach:
             # Ctrl-C while speaking, transcribing or scoring: keep what exists.
             has_audio = audio_path.exists() and audio_path.stat().st_size > 44
             self.store.mark(attempt_id, "incomplete")
-            saved = f"; the answer's audio is saved as attempt {attempt_id}" if has_audio else ""
-            raise Interrupted(f"stopped{saved}", hint=f"Score it later with: voicecoach rescore {attempt_id}" if has_audio else "") from None
+            if given.text and given.text.strip():
+                self.store.keep_text(attempt_id, given.text.strip())
+            kept = has_audio or bool(given.text and given.text.strip())
+            saved = f"; the answer's {'audio' if has_audio else 'text'} is saved as attempt {attempt_id}" if kept else ""
+            raise Interrupted(f"stopped{saved}", hint=f"Score it later with: voicecoach rescore {attempt_id}" if kept else "") from None
         if given.source == "microphone" or self.settings.speak:
             try:
                 self.say(result.spoken_feedback, mark="speaking_started")
@@ -262,6 +271,15 @@ class Coach:
                 pass  # the result is saved; skipping the spoken summary is fine
         self._write_timings(result.attempt_id)
         return result
+
+    def keep_typed(self, card: Card, text: str, session_id: str, prompt: str | None = None, parent_id: str | None = None) -> str | None:
+        """Save a typed answer cut short (Ctrl-C) as an incomplete attempt; None if nothing was typed."""
+        if not text.strip():
+            return None
+        attempt_id, _ = self.store.new_attempt(session_id, card, "text", parent_id=parent_id, prompt=prompt or card.title)
+        self.store.keep_text(attempt_id, text.strip())
+        self.store.mark(attempt_id, "incomplete")
+        return attempt_id
 
     def _write_timings(self, attempt_id: str | None) -> None:
         if not self.settings.timings_file:
@@ -406,6 +424,8 @@ class Coach:
                     raise NoSpeechError(f"attempt {attempt_id} holds no speech")
         elif previous:
             transcript = previous.transcript
+        elif row["answer_text"]:
+            transcript = Transcript(text=row["answer_text"], engine="typed", model="")
         else:
             raise NoSpeechError(f"attempt {attempt_id} has neither audio nor a transcript to score")
         return self.score(card, transcript, rec, attempt_id, row["answer_source"])

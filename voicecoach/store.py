@@ -77,6 +77,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts ADD COLUMN prompt_text TEXT;
     ALTER TABLE sessions ADD COLUMN ended_at TEXT;
     """,
+    # 3: the text of a typed answer interrupted before it was scored (nothing typed is lost)
+    """
+    ALTER TABLE attempts ADD COLUMN answer_text TEXT;
+    """,
 ]
 
 
@@ -316,6 +320,11 @@ class Store:
             )
         return aid, audio
 
+    def keep_text(self, attempt_id: str, text: str) -> None:
+        """Keep the text of a typed answer that was not scored (interrupted)."""
+        with self._tx() as c:
+            c.execute("UPDATE attempts SET answer_text = ? WHERE id = ?", (text, attempt_id))
+
     def mark(self, attempt_id: str, status: str, duration_s: float | None = None) -> None:
         with self._tx() as c:
             c.execute("UPDATE attempts SET status = ?, duration_s = COALESCE(?, duration_s) WHERE id = ?", (status, duration_s, attempt_id))
@@ -444,14 +453,21 @@ class Store:
         rows = self._read("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id", (attempt_id,))
         return [self._record(r[0], attempt_id) for r in rows]
 
-    def attempts(self, card_id: str | None = None, limit: int = 200) -> list[sqlite3.Row]:
+    def attempts(self, card_id: str | None = None, limit: int = 200, main_only: bool = False) -> list[sqlite3.Row]:
+        """Attempts, newest first, with their latest score. ``main_only``
+        leaves out follow-up answers (they belong to their attempt; tally.py)."""
         sql = (
-            "SELECT a.*, r.overall, r.coverage, r.words_per_minute, r.filler_count, r.judge_kind FROM attempts a "
+            "SELECT a.*, r.overall, r.coverage, r.words_per_minute, r.filler_count, r.judge_kind, "
+            "(SELECT COUNT(*) FROM attempts f WHERE f.parent_id = a.id) AS follow_ups FROM attempts a "
             "LEFT JOIN results r ON r.id = (SELECT MAX(id) FROM results WHERE attempt_id = a.id) "
         )
-        args: tuple = ()
+        where, args = [], ()
         if card_id:
-            sql += "WHERE a.card_id = ? "
+            where.append("a.card_id = ?")
             args = (card_id,)
+        if main_only:
+            where.append("a.parent_id IS NULL")
+        if where:
+            sql += "WHERE " + " AND ".join(where) + " "
         sql += "ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?"
         return self._read(sql, args + (limit,))

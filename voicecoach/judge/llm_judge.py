@@ -163,7 +163,7 @@ class LLMJudge:
         struct = structure.analyse(card, transcript.text)
         d_code, d_notes = scoring.delivery_score(card, delivery, wc)
         s_score = reply.structure if wc >= 15 else 1
-        d_score = min(reply.delivery, d_code + 1)  # measured figures bound the LLM's view
+        d_score = None if d_code is None else min(reply.delivery, d_code + 1)  # measured figures bound the LLM's view
         ceiling = scoring.overall(card, kps, mistakes, s_score, d_score, wc)
         scores = Scores(
             structure=s_score,

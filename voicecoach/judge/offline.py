@@ -18,7 +18,7 @@ import numpy as np
 from ..embed import Embedder
 from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
 from . import scoring, structure
-from .text import Span, content_stems, quote_time, spans
+from .text import Span, clause_quote, content_stems, quote_time, spans
 
 PROMPT_VERSION = "offline-1"
 
@@ -134,7 +134,7 @@ class OfflineJudge:
             s = float(score[i, j])
             verdict = "covered" if s >= self.t.covered else "partial" if s >= self.t.partial else "missing"
             best = cands[j]
-            evidence, start = best.text, best.start_s
+            evidence, start = clause_quote(transcript, best.start_word, best.end_word)  # whole clauses, never cut mid-sentence
             hit = star.get(structure.star_part(kp)) if star else None
             if hit and verdict != "covered":
                 # The STAR part this point asks for is plainly there.
@@ -173,13 +173,15 @@ class OfflineJudge:
             j = int(np.argmax(score[0]))
             s = float(score[0, j])
             span = cands[j].text
+            quote = clause_quote(transcript, cands[j].start_word, cands[j].end_word)[0]  # shown: whole clauses
             if s >= self.t.claim_made and not NEGATION.search(span):
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=span, note=f"close match ({s:.2f})"))
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=quote, note="said in nearly these words"))
             elif s < self.t.claim_absent:
                 out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made", note="nothing in the answer resembles this claim"))
             else:
-                why = "a similar statement is negated; embeddings cannot tell which way it goes" if NEGATION.search(span) else "a similar statement is there, but the match is not strong enough to be sure"
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=span, note=why))
+                why = ("a similar statement is there, with a negation; check which way you meant it" if NEGATION.search(span)
+                       else "a similar statement is there, but not close enough to be sure")
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=quote, note=why))
         return out
 
     def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:

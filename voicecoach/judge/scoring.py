@@ -20,11 +20,11 @@ def coverage_score(key_points: list[KeyPointResult]) -> int:
     return max(1, min(5, 1 + round(4 * coverage_fraction(key_points))))
 
 
-def delivery_score(card: Card, delivery: Delivery | None, word_count: int) -> tuple[int, list[str]]:
-    """1-5 from pace, fillers, long pauses and length. Typed answers get a
-    neutral 3 (nothing to measure)."""
+def delivery_score(card: Card, delivery: Delivery | None, word_count: int) -> tuple[int | None, list[str]]:
+    """1-5 from pace, fillers, long pauses and length; None for a typed
+    answer (nothing was measured, so it is left out of the overall)."""
     if delivery is None:
-        return 3, ["Delivery was not measured: the answer was typed."]
+        return None, ["Delivery was not measured: the answer was typed."]
     if word_count < 15:
         return 1, ["The answer was too short to judge delivery."]
     score = 5.0
@@ -54,13 +54,18 @@ def delivery_score(card: Card, delivery: Delivery | None, word_count: int) -> tu
     return max(1, min(5, round(score))), notes
 
 
-def overall(card: Card, key_points: list[KeyPointResult], mistakes: list[MistakeResult], structure: int, delivery: int, word_count: int) -> int:
+def overall(card: Card, key_points: list[KeyPointResult], mistakes: list[MistakeResult], structure: int, delivery: int | None, word_count: int) -> int:
     """0-100. Coverage carries most of the weight; structure and delivery count
     only in proportion to how substantial the answer is; each wrong claim made
-    costs 10 points."""
+    costs 10 points. Delivery not measured (None) is left out: the other
+    weights are scaled up to fill its share."""
     cov = coverage_fraction(key_points)
     substance = min(1.0, word_count / SUBSTANTIAL_WORDS) * (0.3 + 0.7 * cov)
-    score = 100 * (0.7 * cov + 0.15 * substance * (structure - 1) / 4 + 0.15 * substance * (delivery - 1) / 4)
+    score = 100 * (0.7 * cov + 0.15 * substance * (structure - 1) / 4)
+    if delivery is None:
+        score /= 0.85
+    else:
+        score += 100 * 0.15 * substance * (delivery - 1) / 4
     claims = sum(1 for m in mistakes if m.kind.value == "claim" and m.verdict == "made")
     score -= 10 * claims
     return int(max(0, min(100, round(score))))

@@ -89,6 +89,48 @@ def spans(transcript: Transcript, window: int = 14, stride: int = 5) -> list[Spa
     return unique
 
 
+_CLAUSE_END = re.compile(r"[.?!;:,]\W*$")
+
+
+def whole_clause(toks: list[str], start: int, end: int, reach: int = 14) -> tuple[int, int]:
+    """Widen a span of tokens [start, end) to whole clauses, so a quote never
+    starts or stops mid-sentence: back to the start of its clause, and on to
+    the end of its last clause (a fragment of three words or fewer after a
+    clause break is dropped instead). Goes at most ``reach`` words each way."""
+    n = len(toks)
+    if not n or start >= end:
+        return start, end
+
+    def ends(i: int) -> bool:  # token i ends a clause
+        return bool(_CLAUSE_END.search(toks[i].strip()))
+
+    j = start
+    while j > 0 and not ends(j - 1) and start - j < reach:
+        j -= 1
+    if j == 0 or ends(j - 1):
+        start = j
+    if end < n and not ends(end - 1):
+        k = end - 1
+        while k > start and not ends(k - 1):
+            k -= 1
+        if k > start and end - k <= 3:
+            end = k  # "... from the one-hot label; it" -> "... from the one-hot label;"
+        else:
+            j = end
+            while j < n and not ends(j - 1) and j - end < reach:
+                j += 1
+            if j == n or ends(j - 1):
+                end = j
+    return start, end
+
+
+def clause_quote(transcript: Transcript, start: int, end: int) -> tuple[str, float | None]:
+    """The whole-clause quote around tokens [start, end), and when it starts."""
+    toks, times = transcript_tokens(transcript)
+    s, e = whole_clause(toks, start, end)
+    return " ".join(t.strip() for t in toks[s:e]).rstrip(",;:"), times[s] if s < len(times) else None
+
+
 def _norm_words(text: str) -> list[str]:
     return words_of(text.replace("-", " "))
 
