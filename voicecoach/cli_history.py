@@ -94,9 +94,10 @@ def _parse_time(text: str | None) -> float:
 @main.command()
 @click.option("--card", "card_id", default=None)
 @click.option("--category", default=None)
+@click.option("--plan", "plan_name", default=None, help="Only the attempts made under this interview plan.")
 @click.option("--json", "json_out", is_flag=True)
 @handle_errors
-def history(card_id, category, json_out):
+def history(card_id, category, plan_name, json_out):
     """Past attempts with scores, and trends per category and key point."""
     from rich.console import Console
     from rich.table import Table
@@ -104,7 +105,7 @@ def history(card_id, category, json_out):
     from . import history as h
 
     def read(store):
-        items = h.rows(store, card_id=card_id, category=category)
+        items = h.rows(store, card_id=card_id, category=category, plan=plan_name)
         return items, (h.key_point_record(store, card_id) if card_id else {})
 
     store, (items, kp) = _reading(_settings(), read)
@@ -281,9 +282,10 @@ def compare(refs, card_id, json_out):
 @click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
 @click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True)
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (default 1; tough 2).")
+@click.option("--plan", "plan_name", default=None, help="Review only the cards of this interview plan, as that interview.")
 @common_options
 @handle_errors
-def review(count, list_only, text, typed, persona, follow_ups, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+def review(count, list_only, text, typed, persona, follow_ups, plan_name, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Practise the cards whose key points you miss most (spaced repetition),
     as an interview: introduction, follow-ups, spoken commands, closing."""
     from . import history as h
@@ -292,7 +294,18 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
                          speak=False if text is not None or typed else None)
     only_list = list_only or (json_out and text is None and not typed)
-    queue = h.review_queue(_read_store(settings) if only_list else _store(settings), n=count)
+    opening = ""
+    if plan_name:
+        from .cli_plan import plan_for_practice
+        from .questions import load_bank
+
+        plan_cards, opening = plan_for_practice(settings, load_bank([settings.user_bank, *banks]), plan_name)
+        ids = {c.id for c in plan_cards}
+        queue = [q for q in h.review_queue(_read_store(settings) if only_list else _store(settings), n=10_000) if q[0].id in ids][:count]
+        if not queue:
+            raise UsageError(f"nothing to review in plan {plan_name} yet", hint=f"Practise it first: voicecoach practice --plan {plan_name}")
+    else:
+        queue = h.review_queue(_read_store(settings) if only_list else _store(settings), n=count)
     if not queue:
         raise UsageError("nothing to review yet", hint="Practise a few questions first: voicecoach practice")
     if only_list:
@@ -300,14 +313,14 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
             click.echo(f"{card.id}\t{prio:.2f}\t{why}")
         return
     coach = _coach(settings, json_out, need_mic=text is None and not typed)
-    sid = coach.store.new_session("review")
+    sid = coach.store.new_session("review", plan=plan_name)
     if text is not None:
         result = coach.attempt(queue[0][0], AnswerInput(text=text), sid)
         if json_out:
             click.echo(result.model_dump_json())
         return
     run_interview(coach, settings, [card for card, _, _ in queue[:count]], sid, persona=persona, follow_ups=follow_ups,
-                  typed=typed, json_out=json_out)
+                  typed=typed, json_out=json_out, opening=opening)
 
 
 @main.command()

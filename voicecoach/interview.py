@@ -78,6 +78,7 @@ class Interview:
     command_window_s: float = 6.0
     follow_up_writer: Callable[[Card, AttemptResult], str | None] | None = None  # LLM follow-ups
     rng: random.Random = field(default_factory=random.Random)
+    opening: str = ""  # said before the introduction, e.g. the role of an interview plan
     results: list[AttemptResult] = field(default_factory=list)
     _prompted: bool = False
 
@@ -94,7 +95,8 @@ class Interview:
     def run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
         limit = max(c.answer_limit_s for c in cards)
         n = len(cards)
-        self._say(INTROS[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit)))
+        intro = INTROS[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit))
+        self._say(f"{self.opening} {intro}" if self.opening else intro)
         i = 0
         skipped = False
         while i < len(cards):
