@@ -264,6 +264,7 @@ def test_plan_cli_save_list_show_delete(isolated_home):
 def test_plan_runs_as_an_interview_and_history_filters_by_plan(tmp_path, isolated_home, bank):
     from tests.test_orchestration import make_coach
     from voicecoach.interview import Interview
+    from voicecoach.session import AnswerInput
     from voicecoach.store_plans import load_plan, save_plan
 
     plan, _ = build("data-analyst", bank, n=3)
@@ -277,7 +278,7 @@ def test_plan_runs_as_an_interview_and_history_filters_by_plan(tmp_path, isolate
               opening=saved.opening).run(cards[:2], sid)
     assert synth.spoken[0].startswith("This is a mock interview for the Data Analyst, Growth role at Pebble Books.")
     other = coach.store.new_session("practice")
-    coach.attempt(bank.get("sql-join-types"), __import__("voicecoach.session", fromlist=["AnswerInput"]).AnswerInput(text="Inner joins."), other)
+    coach.attempt(bank.get("sql-join-types"), AnswerInput(text="Inner joins."), other)
     under_plan = h.rows(coach.store, plan=plan.name)
     assert len(under_plan) == 2 and {r["card_id"] for r in under_plan} == {c.id for c in cards[:2]}
     assert len(h.rows(coach.store)) == 3

@@ -149,7 +149,3 @@ def interview_order(picks: dict[str, list[PlanItem]], mix: dict[str, int]) -> li
                 middle.append(q.pop(0))
     return opener + middle + behavioral
 
-
-def family_label(profile: JobProfile) -> str:
-    return FAMILY_NAMES[profile.family]
-
