@@ -9,6 +9,7 @@ import socket
 import time
 
 import pytest
+from pathlib import Path
 
 from tests.openai_server import ChatServer, Scripted
 from voicecoach.config import load_settings
@@ -24,6 +25,14 @@ def closed_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]  # closed again: nothing listens there
 
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
+    from voicecoach.questions import load_bank
+
+    return load_bank([Path(__file__).parent / "data" / "llm_cards"], include_builtin=False)
 
 @pytest.fixture
 def servers():

@@ -7,6 +7,7 @@ import json
 import socket
 
 import pytest
+from pathlib import Path
 
 from tests.openai_server import ChatServer, Scripted
 from voicecoach.embed import HashEmbedder
@@ -43,6 +44,14 @@ GOOD_KP = [
 ]
 GOOD_M = [("not_made", ""), ("not_made", ""), ("not_made", "")]
 
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
+    from voicecoach.questions import load_bank
+
+    return load_bank([Path(__file__).parent / "data" / "llm_cards"], include_builtin=False)
 
 @pytest.fixture
 def server():

@@ -130,12 +130,12 @@ def test_store_migrates_an_empty_database_and_reopens(tmp_path):
     from voicecoach.store import MIGRATIONS
 
     s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
-    assert s.schema_version() == len(MIGRATIONS) == 3
+    assert s.schema_version() == len(MIGRATIONS) == 4
     s.close()
     s2 = Store(tmp_path / "db.sqlite", tmp_path / "audio")
-    assert s2.schema_version() == 3
+    assert s2.schema_version() == 4
     tables = {r[0] for r in sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"sessions", "attempts", "results"} <= tables
+    assert {"sessions", "attempts", "results", "plans"} <= tables
 
 
 def test_store_migrates_a_version_1_database_keeping_data(tmp_path, bank):
@@ -150,7 +150,7 @@ def test_store_migrates_a_version_1_database_keeping_data(tmp_path, bank):
     db.commit()
     db.close()
     s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
-    assert s.schema_version() == 3
+    assert s.schema_version() == 4
     row = s.attempt("a1")
     assert row["status"] == "incomplete" and row["parent_id"] is None
     assert s.card_of("a1").id == card.id

@@ -193,10 +193,11 @@ def _emit_json(result) -> None:
 @click.option("--end-silence", "end_silence_s", type=click.FloatRange(0.5, 30), default=None, help="Seconds of silence that end an answer (default 2.5).")
 @click.option("--speak/--no-speak", default=None, help="Speak the question and feedback aloud (default on).")
 @click.option("--seed", type=int, default=None, help="Random seed for picking questions.")
+@click.option("--plan", "plan_name", default=None, help="Run a saved interview plan (see 'voicecoach plan').")
 @common_options
 @handle_errors
 def practice(question_ids, card_ref, category, difficulty, count, text, answer_file, typed, interview, persona, follow_ups, think_s, time_limit,
-             voice, tts_rate, end_silence_s, speak, seed, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+             voice, tts_rate, end_silence_s, speak, seed, plan_name, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Run a mock interview: hear a question, answer out loud, get feedback."""
     import random
 
@@ -211,7 +212,13 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
     bank = _bank(settings, banks)
     rng = random.Random(seed)
     refs = ([card_ref] if card_ref else []) + list(question_ids)
-    if refs:
+    opening = ""
+    if plan_name:
+        from .cli_plan import plan_for_practice
+
+        cards, opening = plan_for_practice(settings, bank, plan_name)
+        interview = True
+    elif refs:
         cards = [resolve_card(r, bank) for r in refs]
     else:
         pool = bank.filter(category=category, difficulty=difficulty)
@@ -224,10 +231,10 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
     if given.source != "microphone" and len(cards) > 1:
         raise UsageError("--text and --answer-file answer one question; use --type for a typed interview")
     coach = _coach(settings, json_out, need_mic=given.source == "microphone" and not typed)
-    session_id = coach.store.new_session("interview" if len(cards) > 1 or interview or typed or think_s else "practice")
+    session_id = coach.store.new_session("interview" if len(cards) > 1 or interview or typed or think_s else "practice", plan=plan_name)
     if len(cards) > 1 or interview or typed or think_s:
         run_interview(coach, settings, cards, session_id, persona=persona, follow_ups=follow_ups, think_s=think_s, typed=typed,
-                      rng=rng, json_out=json_out)
+                      rng=rng, json_out=json_out, opening=opening)
         return
     for card in cards:
         result = coach.attempt(card, given, session_id)
@@ -236,7 +243,7 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
 
 
 def run_interview(coach, settings, cards, session_id: str, *, persona: str = "neutral", follow_ups: int | None = None,
-                  think_s: float = 0.0, typed: bool = False, rng=None, json_out: bool = False) -> list:
+                  think_s: float = 0.0, typed: bool = False, rng=None, json_out: bool = False, opening: str = "") -> list:
     """The interview flow (introduction, questions, follow-ups, commands
     between questions, closing) for practice and review."""
     import random
@@ -255,7 +262,7 @@ def run_interview(coach, settings, cards, session_id: str, *, persona: str = "ne
     run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
                     between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng or random.Random(),
                     listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
-                    command_window_s=settings.command_window_s)
+                    command_window_s=settings.command_window_s, opening=opening)
     results = run.run(cards, session_id)
     if json_out:
         for r in results:
@@ -465,13 +472,17 @@ def doctor(model, api_base, json_out):
 
     rows += doctor_checks(settings)
     rows += describe(settings)  # which judge will be used, and how to get a better one
+    from .cli_plan import privacy_row
+
+    rows.append(privacy_row(settings))
     print_doctor(rows, json_out)
     if not all(ok for _name, ok, _detail in rows):
         sys.exit(1)
 
 
 from . import cli_history  # noqa: E402,F401  (registers the history commands)
-from . import cli_screens  # noqa: E402,F401  (registers config, voices, devices)
+from . import cli_plan  # noqa: E402,F401  (registers the plan commands)
+from . import cli_screens  # noqa: E402,F401  (registers config, voices, devices; sets short help)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

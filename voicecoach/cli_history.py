@@ -93,8 +93,9 @@ def _parse_time(text: str | None) -> float:
 @click.option("--card", "card_id", default=None, help="Only this question (an id, or a unique start of one), with its key-point record.")
 @click.option("--category", default=None, help="Only this category (or a part of its name, e.g. 'statistics').")
 @click.option("--json", "json_out", is_flag=True, help="Print attempts, category trends and key points as JSON (see README).")
+@click.option("--plan", "plan_name", default=None, help="Only the attempts made under this interview plan.")
 @handle_errors
-def history(card_id, category, json_out):
+def history(card_id, category, plan_name, json_out):
     """Past attempts with scores, and trends per category and key point."""
     from rich.console import Console
     from rich.table import Table
@@ -108,7 +109,7 @@ def history(card_id, category, json_out):
     def read(store):
         practised = {a["card_id"] for a in store.attempts(limit=1_000_000, main_only=True)}  # cards outside the bank too
         cid, cat, note = resolve_filters(settings, card_id, category, practised)
-        items = h.rows(store, card_id=cid, category=cat)
+        items = h.rows(store, card_id=cid, category=cat, plan=plan_name)
         return (items, (h.key_point_record(store, cid) if cid else {})), (cid, cat, note)
 
     store, ((items, kp), (card_id, category, said)) = _reading(settings, read)
@@ -259,9 +260,10 @@ def compare(refs, card_id, json_out):
 @click.option("--type", "typed", is_flag=True, help="Text mode: the review interview typed in the terminal.")
 @click.option("--persona", type=click.Choice(["friendly", "neutral", "tough"]), default="neutral", show_default=True, help="The interviewer's manner; tough asks up to two follow-ups.")
 @click.option("--follow-ups", type=click.IntRange(0, 3), default=None, help="Follow-up questions per card (default 1; tough 2).")
+@click.option("--plan", "plan_name", default=None, help="Review only the cards of this interview plan, as that interview.")
 @common_options
 @handle_errors
-def review(count, list_only, text, typed, persona, follow_ups, model, api_base, offline, stt_engine, stt_model, banks, json_out):
+def review(count, list_only, text, typed, persona, follow_ups, plan_name, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Practise the cards whose key points you miss most (spaced repetition),
     as an interview: introduction, follow-ups, spoken commands, closing."""
     from . import history as h
@@ -270,7 +272,18 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
                          speak=False if text is not None or typed else None)
     only_list = list_only or (json_out and text is None and not typed)
-    queue = h.review_queue(_read_store(settings) if only_list else _store(settings), n=count)
+    opening = ""
+    if plan_name:
+        from .cli_plan import plan_for_practice
+        from .questions import load_bank
+
+        plan_cards, opening = plan_for_practice(settings, load_bank([settings.user_bank, *banks]), plan_name)
+        ids = {c.id for c in plan_cards}
+        queue = [q for q in h.review_queue(_read_store(settings) if only_list else _store(settings), n=10_000) if q[0].id in ids][:count]
+        if not queue:
+            raise UsageError(f"nothing to review in plan {plan_name} yet", hint=f"Practise it first: voicecoach practice --plan {plan_name}")
+    else:
+        queue = h.review_queue(_read_store(settings) if only_list else _store(settings), n=count)
     if not queue:
         raise UsageError("nothing to review yet", hint="Practise a few questions first: voicecoach practice")
     if only_list:
@@ -289,14 +302,14 @@ def review(count, list_only, text, typed, persona, follow_ups, model, api_base, 
         Console().print(t)
         return
     coach = _coach(settings, json_out, need_mic=text is None and not typed)
-    sid = coach.store.new_session("review")
+    sid = coach.store.new_session("review", plan=plan_name)
     if text is not None:
         result = coach.attempt(queue[0][0], AnswerInput(text=text), sid)
         if json_out:
             click.echo(result.model_dump_json())
         return
     run_interview(coach, settings, [card for card, _, _ in queue[:count]], sid, persona=persona, follow_ups=follow_ups,
-                  typed=typed, json_out=json_out)
+                  typed=typed, json_out=json_out, opening=opening)
 
 
 @main.command()

@@ -305,6 +305,7 @@ SHORT_HELP = {
     "doctor": "Check the set-up: audio, speech models, voice, judge.",
     "questions": "Browse and check the question bank.",
     "import": "Turn a question page into a card file.",
+    "plan": "Build an interview for a job from its description and a résumé.",
 }
 
 

@@ -86,6 +86,19 @@ class DatabaseLocked(StoreError):
     """Another process held the database's lock for longer than the busy timeout."""
 
 
+class DocumentError(VoicecoachError):
+    """A job description or résumé that cannot be read as text (missing,
+    empty, too large, damaged, scanned, or not a document at all)."""
+
+    exit_code = 11
+
+
+class PlanError(VoicecoachError):
+    """An interview plan that does not exist, or a name already taken."""
+
+    exit_code = 12
+
+
 class Interrupted(VoicecoachError):
     """Ctrl-C: whatever was recorded so far has been saved."""
 

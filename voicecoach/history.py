@@ -12,9 +12,9 @@ from .models import AttemptResult, Card
 from .store import Store
 
 
-def rows(store: Store, card_id: str | None = None, category: str | None = None, limit: int = 500) -> list[dict]:
+def rows(store: Store, card_id: str | None = None, category: str | None = None, limit: int = 500, plan: str | None = None) -> list[dict]:
     out = []
-    for a in store.attempts(card_id=card_id, limit=limit, main_only=True):  # a follow-up is part of its attempt
+    for a in store.attempts(card_id=card_id, limit=limit, main_only=True, plan=plan):  # a follow-up is part of its attempt
         card = store.parse_card(a)
         if category and category.lower() not in card.category.lower():
             continue

@@ -103,6 +103,7 @@ class Interview:
     command_window_s: float = 6.0
     follow_up_writer: Callable[[Card, AttemptResult], str | None] | None = None  # LLM follow-ups
     rng: random.Random = field(default_factory=random.Random)
+    opening: str = ""  # said before the introduction, e.g. the role of an interview plan
     results: list[AttemptResult] = field(default_factory=list)
     _prompted: bool = False
 
@@ -155,8 +156,9 @@ class Interview:
         n = len(cards)
         from .typed import HOW_TO_FINISH
 
-        intro = TYPED_INTROS if self.typed is not None else INTROS
-        self._say(intro[self.persona].format(n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=HOW_TO_FINISH))
+        intro = (TYPED_INTROS if self.typed is not None else INTROS)[self.persona].format(
+            n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=HOW_TO_FINISH)
+        self._say(f"{self.opening} {intro}" if self.opening else intro)
         i = 0
         skipped = False
         while i < len(cards):

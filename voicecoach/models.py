@@ -51,6 +51,17 @@ class Mistake(Strict):
         return value
 
 
+class CardOrigin(Strict):
+    """Where a generated card came from (absent on hand-written cards)."""
+
+    generated_by: str  # the LLM that wrote it
+    prompt_version: str  # e.g. cardgen-v1
+    plan: str = ""  # the interview plan it was written for
+    sources: list[str] = Field(default_factory=list)  # the documents' file names
+    answers_to: str = ""  # the phrase of the job description or résumé it probes
+    created_at: str = ""
+
+
 class Card(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=8)
@@ -64,6 +75,8 @@ class Card(Strict):
     tags: list[str] = Field(default_factory=list)
     # Seconds the candidate gets to answer; None means the category default.
     time_limit_s: int | None = Field(default=None, ge=10, le=1800)
+    # Set on cards an LLM wrote for an interview plan.
+    origin: CardOrigin | None = None
 
     @field_validator("key_points")
     @classmethod

@@ -37,7 +37,7 @@ def _describe(err: ValidationError) -> list[tuple[str, str]]:
         if e["type"] == "missing":
             msg = "required field is missing"
         elif e["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; allowed: id, title, category, difficulty, why_asked, how_to_answer, key_points, sample_answer, common_mistakes, tags, time_limit_s)"
+            msg = "unknown field (check the spelling; allowed: id, title, category, difficulty, why_asked, how_to_answer, key_points, sample_answer, common_mistakes, tags, time_limit_s, origin)"
         elif e["type"] == "too_short" and "key_points" in loc:
             msg = "must list at least one key point"
         elif e["type"] == "literal_error" and loc == "difficulty":

@@ -81,6 +81,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE attempts ADD COLUMN answer_text TEXT;
     """,
+    # 4: interview plans (store_plans.py); a session run from a plan names it
+    """
+    CREATE TABLE plans (
+        name TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        role TEXT NOT NULL,
+        plan_json TEXT NOT NULL
+    );
+    ALTER TABLE sessions ADD COLUMN plan_name TEXT;
+    CREATE INDEX sessions_plan ON sessions(plan_name);
+    """,
 ]
 
 
@@ -303,10 +314,10 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
-    def new_session(self, mode: str) -> str:
+    def new_session(self, mode: str, plan: str | None = None) -> str:
         sid = new_id("s")
         with self._tx() as c:
-            c.execute("INSERT INTO sessions (id, started_at, mode) VALUES (?, ?, ?)", (sid, _now(), mode))
+            c.execute("INSERT INTO sessions (id, started_at, mode, plan_name) VALUES (?, ?, ?, ?)", (sid, _now(), mode, plan))
         return sid
 
     def new_attempt(self, session_id: str, card: Card, answer_source: str, parent_id: str | None = None, prompt: str | None = None) -> tuple[str, Path]:
@@ -453,9 +464,10 @@ class Store:
         rows = self._read("SELECT record_json FROM results WHERE attempt_id = ? ORDER BY id", (attempt_id,))
         return [self._record(r[0], attempt_id) for r in rows]
 
-    def attempts(self, card_id: str | None = None, limit: int = 200, main_only: bool = False) -> list[sqlite3.Row]:
+    def attempts(self, card_id: str | None = None, limit: int = 200, main_only: bool = False, plan: str | None = None) -> list[sqlite3.Row]:
         """Attempts, newest first, with their latest score. ``main_only``
-        leaves out follow-up answers (they belong to their attempt; tally.py)."""
+        leaves out follow-up answers (they belong to their attempt; tally.py);
+        ``plan`` keeps the attempts of sessions run from that interview plan."""
         sql = (
             "SELECT a.*, r.overall, r.coverage, r.words_per_minute, r.filler_count, r.judge_kind, "
             "(SELECT COUNT(*) FROM attempts f WHERE f.parent_id = a.id) AS follow_ups FROM attempts a "
@@ -464,9 +476,12 @@ class Store:
         where, args = [], ()
         if card_id:
             where.append("a.card_id = ?")
-            args = (card_id,)
+            args += (card_id,)
         if main_only:
             where.append("a.parent_id IS NULL")
+        if plan:
+            where.append("a.session_id IN (SELECT id FROM sessions WHERE plan_name = ?)")
+            args += (plan,)
         if where:
             sql += "WHERE " + " AND ".join(where) + " "
         sql += "ORDER BY a.created_at DESC, a.rowid DESC LIMIT ?"
