@@ -1,149 +1,137 @@
-"""Judge reliability on the labelled set (tests/data/judge_set).
+"""Judge reliability on the labelled sets (tests/data/judge_set and its adversarial/ part).
 
-    python bench/judge.py                 # the offline judge with its shipped thresholds
-    python bench/judge.py --calibrate     # grid-search thresholds on the even cards, report on the odd ones
-    python bench/judge.py --model openai/gpt-4o-mini --repeats 3   # an LLM judge (spread across runs)
+    python bench/judge.py                     # the offline judge with its shipped thresholds, both sets
+    python bench/judge.py --set adversarial   # only the adversarial set (cards outside the bank)
+    python bench/judge.py --calibrate         # grid-search thresholds on the even cards, report on the odd ones
+    python bench/judge.py --model openai/gpt-4o-mini --repeats 3   # an LLM judge too (spread across runs)
+    python bench/judge.py --json              # the same figures as one JSON document on stdout
 
 Prints key-point precision/recall/F1 ("mentioned" = covered or partial, and
-strict = covered), mistake accuracy, ranking checks and injection scores."""
+strict = covered), mistake accuracy, ranking checks and injection scores; then
+per answer kind: key-point P/R/F1, the share of key points called covered or
+partial (for negated and keyword answers that share should be near 0), claim
+mistakes caught and false alarms, the mean overall score; and per card whether
+strong > partial > off_topic, keywords and negated answers score below partial,
+and injection does not score above partial."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import itertools
+import json
 import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicecoach.models import Transcript  # noqa: E402
-from voicecoach.questions import load_bank  # noqa: E402
+from bench.judge_report import (  # noqa: E402
+    SETS,
+    checks_passed,
+    load_old,
+    load_sets,
+    prf,  # noqa: F401  (kept importable from here)
+    report,
+    run_judge,
+    split,
+    summarize,
+)
 
-SET_DIR = ROOT / "tests" / "data" / "judge_set"
+GRID = itertools.product([0.46, 0.48, 0.5, 0.52, 0.55, 0.58, 0.62], [0.36, 0.4, 0.43, 0.46], [0.35, 0.5, 0.6, 0.7], [0.0, 1.0, 2.0], [0.0, 0.25, 0.5])
 
 
 def load_set() -> list[dict]:
-    bank = load_bank()
-    items = []
-    for f in sorted(SET_DIR.glob("*.yaml")):
-        d = yaml.safe_load(f.read_text())
-        items.append({"card": bank.get(d["card"]), "answers": d["answers"]})
-    return items
-
-
-def prf(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float]:
-    tp = sum(p and g for p, g in pairs)
-    fp = sum(p and not g for p, g in pairs)
-    fn = sum(g and not p for p, g in pairs)
-    prec = tp / (tp + fp) if tp + fp else 1.0
-    rec = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return prec, rec, f1
+    """The old labelled set (cards from the bank)."""
+    return load_old()
 
 
 def evaluate(judge, items) -> dict:
-    mentioned, strict, mistakes, decided = [], [], [], []
-    rank_partial = rank_off = inj_ok = 0
-    injection_scores = []
-    per_card = []
-    for item in items:
-        card = item["card"]
-        overall = {}
-        for ans in item["answers"]:
-            v = judge.judge(card, Transcript(text=" ".join(ans["text"].split())), None)
-            overall[ans["kind"]] = v.scores.overall
-            for got, gold in zip(v.key_points, ans["key_points"]):
-                mentioned.append((got.verdict != "missing", gold != "missing"))
-                strict.append((got.verdict == "covered", gold == "covered"))
-            for got, gold in zip(v.mistakes, ans["mistakes"]):
-                if got.verdict != "unsure":
-                    decided.append((got.verdict == "made") == (gold == "made"))
-                mistakes.append(got.verdict == ("made" if gold == "made" else "not_made"))
-        rank_partial += overall["strong"] > overall["partial"]
-        rank_off += overall["strong"] > overall["off_topic"]
-        inj_ok += overall["injection"] <= overall["partial"]
-        injection_scores.append(overall["injection"])
-        per_card.append((card.id, overall))
-    n = len(items)
-    return {
-        "mentioned": prf(mentioned), "strict": prf(strict),
-        "mistake_accuracy": sum(mistakes) / len(mistakes), "mistake_decided_accuracy": sum(decided) / max(1, len(decided)),
-        "mistake_decided_share": len(decided) / len(mistakes),
-        "strong_over_partial": f"{rank_partial}/{n}", "strong_over_off_topic": f"{rank_off}/{n}",
-        "injection_not_above_partial": f"{inj_ok}/{n}", "injection_max": max(injection_scores), "per_card": per_card,
-    }
+    """Figures for one judge on some items (the old keys, plus by_kind, checks, per_card)."""
+    return summarize(run_judge(judge, items))
 
 
-def show(name: str, r: dict) -> None:
-    p, rc, f = r["mentioned"]
-    sp, sr, sf = r["strict"]
-    print(f"{name}")
-    print(f"  key points, mentioned (covered|partial): precision {p:.2f} recall {rc:.2f} F1 {f:.2f}")
-    print(f"  key points, strict (covered):           precision {sp:.2f} recall {sr:.2f} F1 {sf:.2f}")
-    print(f"  mistakes: accuracy {r['mistake_accuracy']:.2f} (unsure counted wrong); "
-          f"{r['mistake_decided_accuracy']:.2f} on the {r['mistake_decided_share']:.0%} it decided")
-    print(f"  strong > partial on {r['strong_over_partial']} cards; strong > off-topic on {r['strong_over_off_topic']}; "
-          f"injection <= partial on {r['injection_not_above_partial']} (highest injection score {r['injection_max']})")
+def calibrate(offline, dev: list[dict]):
+    """Grid search on the dev cards: first the per-card checks passed (ranking, keyword,
+    negated and injection checks), then key-point F1 (mentioned + strict), then mistake accuracy."""
+    from voicecoach.judge.offline import Thresholds
+
+    best = None
+    for cov, part, lw, spec, con in GRID:
+        if part >= cov:
+            continue
+        offline.t = Thresholds(covered=cov, partial=part, lexical_weight=lw, specificity=spec, contrast=con)
+        r = evaluate(offline, dev)
+        key = (checks_passed(r), r["mentioned"][2] + r["strict"][2], r["mistake_accuracy"])
+        if best is None or key > best[0]:
+            best = (key, offline.t)
+    return best[1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=["old", "adversarial", "all"], default="all")
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--model", default="")
     ap.add_argument("--api-base", default="")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--per-card", action="store_true")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON on stdout (no tables)")
     args = ap.parse_args()
-    items = load_set()
-    print(f"labelled set: {len(items)} cards x 5 answers, {sum(len(i['card'].key_points) for i in items) * 5} key-point labels")
+    out: dict = {"set": args.set}
+    sink = io.StringIO() if args.json else sys.stdout
+    with contextlib.redirect_stdout(sink):
+        run(args, out)
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+
+
+def run(args, out: dict) -> None:
+    items = load_sets(args.set)
+    sets = [s for s in SETS if any(i["set"] == s for i in items)]
+    for s in sets:
+        part = [i for i in items if i["set"] == s]
+        print(f"{s} set: {len(part)} cards, {sum(len(i['answers']) for i in part)} answers, "
+              f"{sum(len(i['card'].key_points) * len(i['answers']) for i in part)} key-point labels")
     from voicecoach.embed import MiniLMEmbedder
-    from voicecoach.judge.offline import OfflineJudge, Thresholds
+    from voicecoach.judge.offline import OfflineJudge
 
     t0 = time.time()
     offline = OfflineJudge(MiniLMEmbedder())
     print(f"offline judge loaded in {time.time() - t0:.1f} s")
+    dev, test = split(items)
     if args.calibrate:
-        dev, test = items[0::2], items[1::2]
-        best = None
-        grid = itertools.product([0.46, 0.48, 0.5, 0.52, 0.55, 0.58, 0.62], [0.36, 0.4, 0.43, 0.46], [0.35, 0.5, 0.6, 0.7], [0.0, 1.0, 2.0], [0.0, 0.25, 0.5])
-        for cov, part, lw, spec, con in grid:
-            if part >= cov:
-                continue
-            offline.t = Thresholds(covered=cov, partial=part, lexical_weight=lw, specificity=spec, contrast=con)
-            r = evaluate(offline, dev)
-            # First the ranking checks (strong over partial and off-topic, injection not over partial), then F1, then mistakes.
-            ranked = sum(int(r[k].split("/")[0]) for k in ("strong_over_partial", "strong_over_off_topic", "injection_not_above_partial"))
-            key = (ranked, r["mentioned"][2] + r["strict"][2], r["mistake_accuracy"])
-            if best is None or key > best[0]:
-                best = (key, offline.t)
-        print(f"best on dev cards: {best[1]}")
-        offline.t = best[1]
-        show("held-out cards (odd)", evaluate(offline, test))
-        show("all cards", evaluate(offline, items))
-        return
-    t0 = time.time()
-    r = evaluate(offline, items)
-    show(f"offline judge ({offline.t}) {time.time() - t0:.1f} s", r)
-    if args.per_card:
-        for cid, o in r["per_card"]:
-            print(f"  {cid:40s} {o}")
+        t0 = time.time()
+        offline.t = calibrate(offline, dev)
+        print(f"best on dev cards ({len(dev)}, {time.time() - t0:.0f} s): {offline.t}")
+        out["calibrated_thresholds"] = str(offline.t)
+        print(f"held-out cards: {', '.join(i['card'].id for i in test)}")
+        out["offline"] = {"held_out": report("offline judge, held-out cards (odd)", run_judge(offline, test), sets, args.per_card),
+                          "all": report("offline judge, all cards", run_judge(offline, items), sets)}
+    else:
+        t0 = time.time()
+        records = run_judge(offline, items)
+        name = f"offline judge ({offline.t}) {time.time() - t0:.1f} s"
+        out["offline"] = {"thresholds": str(offline.t), "all": report(name, records, sets, args.per_card)}
     if args.model:
         from voicecoach.judge.llm_judge import LLMJudge
         from voicecoach.llm import LiteLLMClient
 
         judge = LLMJudge(LiteLLMClient(model=args.model, api_base=args.api_base), args.model)
-        runs = [evaluate(judge, items) for _ in range(args.repeats)]
-        for i, run in enumerate(runs, 1):
-            show(f"LLM judge {args.model} run {i}", run)
+        scope = test if args.calibrate else items  # with --calibrate, the LLM is reported on the same held-out cards
+        runs = []
+        for i in range(1, args.repeats + 1):
+            runs.append(report(f"LLM judge {args.model} run {i}" + (" (held-out cards)" if args.calibrate else ""),
+                               run_judge(judge, scope), sets, args.per_card))
+        out["llm"] = {"model": args.model, "runs": runs}
         if len(runs) > 1:
-            f1s = [run["mentioned"][2] for run in runs]
+            key = "all" if "all" in runs[0] else sets[0]
+            f1s = [run[key]["mentioned"][2] for run in runs]
             print(f"  spread of key-point F1 across runs: {min(f1s):.2f}-{max(f1s):.2f} (sd {statistics.pstdev(f1s):.3f})")
+            out["llm"]["f1_spread"] = {"min": min(f1s), "max": max(f1s), "sd": statistics.pstdev(f1s)}
 
 
 if __name__ == "__main__":
