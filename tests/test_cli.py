@@ -31,7 +31,9 @@ def check_contract(d: dict, audio: bool) -> None:
     for m in d["mistakes"]:
         assert m["verdict"] in ("made", "not_made", "unsure") and "mistake" in m and "evidence" in m
     s = d["scores"]
-    assert all(1 <= s[k] <= 5 for k in ("structure", "delivery", "coverage")) and 0 <= s["overall"] <= 100
+    assert all(1 <= s[k] <= 5 for k in ("structure", "coverage")) and 0 <= s["overall"] <= 100
+    # delivery is scored only when it was measured (spoken answers)
+    assert (s["delivery"] is None) == (d["delivery"] is None) and (s["delivery"] is None or 1 <= s["delivery"] <= 5)
     assert d["judge"]["kind"] in ("llm", "offline") and d["judge"]["model"] and d["judge"]["prompt_version"]
 
 

@@ -27,6 +27,23 @@ def _store(settings):
     return Store(settings.db_path, settings.audio_dir)
 
 
+def _with_model(settings):
+    """Settings whose ``model`` is a real model name, or "" for none: a named
+    model as set; with "auto", a local model server found running (as the
+    judge does); otherwise none, and the plan is built offline."""
+    if settings.offline:
+        return settings.model_copy(update={"model": ""})
+    if settings.named_model:
+        return settings
+    if settings.model.strip().lower() == "auto":
+        from .judge.detect import detect, probes_for
+
+        server = detect(probes_for(settings))
+        if server is not None:
+            return settings.model_copy(update={"model": server.model, "api_base": server.api_base})
+    return settings.model_copy(update={"model": ""})
+
+
 def _writer(settings):
     """The LLM card writer and the judge that checks its sample answers, when
     a model is configured (and not --offline)."""
@@ -75,7 +92,7 @@ def plan(ctx, job_path, resume_path, count, name, role, company, new_cards, repl
     from . import plans
     from .store_plans import plan_names, save_plan
 
-    settings = _settings(model=model, api_base=api_base, offline=offline)
+    settings = _with_model(_settings(model=model, api_base=api_base, offline=offline))
     docs = plans.read_documents(job_path, resume_path)
     for note in docs.truncated:
         _err_console().print(f"[yellow]{note}[/yellow]")
@@ -157,7 +174,7 @@ def show_plan(p, user_bank: Path | None = None) -> None:
 
 
 @plan.command("list")
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the saved plans as JSON.")
 @handle_errors
 def plan_list(json_out):
     """The saved plans, newest first."""
@@ -170,14 +187,26 @@ def plan_list(json_out):
     if not rows:
         click.echo("no plans yet; build one with: voicecoach plan --job FILE [--resume FILE]")
         return
+    from rich.console import Console
+    from rich.table import Table
+
+    from .tally import local_time
+
+    t = Table(title=f"{len(rows)} saved plan{'s' if len(rows) != 1 else ''}", caption="Practise one with: voicecoach practice --plan NAME")
+    t.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # never cut a name
+    t.add_column("role", ratio=1)
+    t.add_column("questions", justify="right")
+    t.add_column("sessions", justify="right")
+    t.add_column("built", no_wrap=True)
     for r in rows:
         at = f" at {r['company']}" if r["company"] else ""
-        click.echo(f"{r['name']}\t{r['created_at'][:16].replace('T', ' ')}\t{r['questions']} questions\t{r['sessions']} sessions\t{r['role']}{at}")
+        t.add_row(r["name"], f"{r['role']}{at}", str(r["questions"]), str(r["sessions"]), local_time(r["created_at"]))
+    Console().print(t)
 
 
 @plan.command("show")
 @click.argument("name")
-@click.option("--json", "json_out", is_flag=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the plan as JSON.")
 @handle_errors
 def plan_show(name, json_out):
     """Show a saved plan: what was understood, the questions and why."""
@@ -226,8 +255,8 @@ def plan_for_practice(settings, bank, name: str):
 
 def privacy_row(settings) -> tuple[str, bool, str]:
     """The doctor's line about what building a plan sends."""
-    if settings.model and not settings.offline:
+    if settings.named_model and not settings.offline:
         from .plans import llm_privacy
 
-        return ("plans", True, llm_privacy(settings.model))
+        return ("plans", True, llm_privacy(settings.named_model))
     return ("plans", True, "built from your job description and résumé on this machine; nothing is sent")

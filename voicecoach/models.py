@@ -242,6 +242,8 @@ class MistakeResult(Strict):
     kind: MistakeKind
     verdict: MistakeVerdict
     evidence: str = ""
+    # How sure the judge is of this verdict, 0..1 (None: not estimated).
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     note: str = ""
 
 

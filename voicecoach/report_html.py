@@ -211,7 +211,15 @@ def _typed_transcript(r: AttemptResult, breaks: dict[int, str] | None = None) ->
         if start < pos:
             continue  # overlapping quotes: keep the first
         kp = r.key_points[k]
-        out += [plain(pos, start), f'<mark class="ev {kp.verdict}" title="{_evidence_title(k, kp)}">{_e(text[start:end])}</mark>']
+        out.append(plain(pos, start))
+        at = start
+        # a quote that runs on into a follow-up answer is split there, so the
+        # follow-up question still heads its answer
+        while pending and at < pending[0][0] < end:
+            off, prompt = pending.pop(0)
+            out += [f'<mark class="ev {kp.verdict}" title="{_evidence_title(k, kp)}">{_e(text[at:off].rstrip())}</mark>', _follow_up_head(prompt)]
+            at = off
+        out.append(f'<mark class="ev {kp.verdict}" title="{_evidence_title(k, kp)}">{_e(text[at:end])}</mark>')
         pos = end
     out.append(plain(pos, len(text)))
     return "".join(out)

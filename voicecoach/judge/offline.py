@@ -17,8 +17,9 @@ import numpy as np
 
 from ..embed import Embedder
 from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
-from . import scoring, structure
-from .text import Span, clause_quote, content_stems, quote_time, spans
+from . import claims, confidence, scoring, structure
+from .nlp import Parser, default_parser
+from .text import Span, clause_quote, content_stems, quote_time, spans, transcript_tokens
 
 PROMPT_VERSION = "offline-1"
 
@@ -40,9 +41,12 @@ class Thresholds:
     # A span scoring s for this key point and r > s for another of the card's key
     # points counts s - contrast * (r - s) for this one (0 = no contrast).
     contrast: float = 0.5
+    list_gate: bool = True  # a span inside a spoken list of terms supports nothing
+    polarity_gate: bool = True  # a span in a sentence that says the opposite supports nothing
+    # A negation reverses a point when what it covers shares this many of the point's content words.
+    negation_overlap: int = 2
 
 
-NEGATION = re.compile(r"\b(not|never|no|don't|doesn't|shouldn't|wouldn't|isn't|aren't|avoid|instead of|rather than|wrong|bad idea|unsuitable|inappropriate)\b", re.I)
 META_VERB = re.compile(
     r"^(recommends|claims( that)?|says( that)?|states( that)?|suggests|believes( that)?|thinks( that)?|argues( that)?|asserts( that)?|describes|treats|uses|confuses|calls|assumes( that)?)\s+",
     re.I,
@@ -57,9 +61,49 @@ def claim_core(text: str) -> str:
 class OfflineJudge:
     kind = "offline"
 
-    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, embedder: Embedder, thresholds: Thresholds | None = None, parser: Parser | None | str = "auto") -> None:
         self.embedder = embedder
         self.t = thresholds or Thresholds()
+        # "auto": spaCy when installed; None: no syntax (similarity and word lists only).
+        self.parser: Parser | None = default_parser() if parser == "auto" else parser  # type: ignore[assignment]
+        self._point_claims: dict[str, claims.Claim] = {}
+
+    def point_claim(self, text: str) -> claims.Claim:
+        if text not in self._point_claims:
+            self._point_claims[text] = claims.make_claim(self.parser, text)
+        return self._point_claims[text]
+
+    def readings(self, card: Card, transcript: Transcript, cands: list[Span], targets: list[str]) -> tuple[np.ndarray, list[list[str]]]:
+        """For each target (key point or claim) and span: 1 where the span can
+        support the target, 0 where it cannot: it lies in a list of terms (no
+        claim), or a sentence it overlaps says the opposite of the target. With
+        the reasons per target and span."""
+        mask = np.ones((len(targets), len(cands)))
+        why = [[""] * len(cands) for _ in targets]
+        if not cands:
+            return mask, why
+        toks, _ = transcript_tokens(transcript)
+        sents = claims.read_claims(self.parser, toks)
+        pairs = claims.contrast_terms(card)
+        points = [self.point_claim(t) for t in targets]
+        for j, c in enumerate(cands):
+            over = [s for s in sents if s.start_word < c.end_word and c.start_word < s.end_word]
+            listed = sum(min(s.end_word, c.end_word) - max(s.start_word, c.start_word) for s in over if s.is_list)
+            if self.t.list_gate and listed * 2 > c.end_word - c.start_word:
+                mask[:, j] = 0
+                for i in range(len(targets)):
+                    why[i][j] = "a list of terms, not a claim"
+                continue
+            if not self.t.polarity_gate:
+                continue
+            for i, p in enumerate(points):
+                for s in over:
+                    r = claims.reversal(p, s, pairs, self.t.negation_overlap)
+                    if r:
+                        mask[i, j] = 0
+                        why[i][j] = r
+                        break
+        return mask, why
 
     @property
     def info(self) -> JudgeInfo:
@@ -124,6 +168,10 @@ class OfflineJudge:
             anchor_score, _ = self._match(self.anchors(card), cands, weights)
             score = np.maximum(score, self.t.anchor_weight * anchor_score)
         score = contrast(score, self.t.contrast)
+        mask, why = self.readings(card, transcript, cands, card.key_points)
+        # Where the best span for a point was ruled out, say why (it said the opposite, or listed terms).
+        ruled_out = [next((why[i][j] for j in np.argsort(-score[i])[:3] if why[i][j] and score[i, j] >= self.t.partial), "") for i in range(len(card.key_points))] if cands else []
+        score = score * mask
         star = structure.star_evidence(card, transcript.text) if card.is_behavioral else {}
         out = []
         for i, kp in enumerate(card.key_points):
@@ -148,6 +196,8 @@ class OfflineJudge:
                     evidence=evidence if verdict != "missing" else "",
                     evidence_start_s=start if verdict != "missing" else None,
                     similarity=round(s, 3),
+                    confidence=confidence.key_point_confidence(s, self.t.partial, verdict == "missing" and bool(ruled_out[i])),
+                    note=f"ruled out: {ruled_out[i]}" if verdict == "missing" and ruled_out[i] else "",
                 )
             )
         return out
@@ -164,24 +214,29 @@ class OfflineJudge:
                 kp = kps[idx - 1]
                 verdict = {"missing": "made", "covered": "not_made", "partial": "unsure"}[kp.verdict]
                 out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict=verdict, evidence=kp.evidence if verdict != "made" else "",
-                                         note=f"follows from key point {idx}"))
+                                         confidence=kp.confidence, note=f"follows from key point {idx}"))
                 continue
             if not cands:
                 out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made"))
                 continue
-            score, _ = self._match([claim_core(m.text)], cands)
-            j = int(np.argmax(score[0]))
-            s = float(score[0, j])
+            core = claim_core(m.text)
+            score, _ = self._match([core], cands)
+            mask, why = self.readings(card, transcript, cands, [core])
+            j = int(np.argmax(score[0] * mask[0]))
+            s = float(score[0, j] * mask[0, j])
+            raw_j = int(np.argmax(score[0]))
             span = cands[j].text
             quote = clause_quote(transcript, cands[j].start_word, cands[j].end_word)[0]  # shown: whole clauses
-            if s >= self.t.claim_made and not NEGATION.search(span):
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=quote, note="said in nearly these words"))
+            denied = why[0][raw_j] if mask[0, raw_j] == 0 else ""
+            conf = confidence.claim_confidence(s, self.t.claim_made, self.t.claim_absent, bool(denied) and s < self.t.claim_absent)
+            if s >= self.t.claim_made:
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="made", evidence=quote, confidence=conf, note="said in nearly these words"))
             elif s < self.t.claim_absent:
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made", note="nothing in the answer resembles this claim"))
+                note = f"the answer says the opposite ({denied})" if denied else "nothing in the answer resembles this claim"
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="not_made", confidence=conf, note=note))
             else:
-                why = ("a similar statement is there, with a negation; check which way you meant it" if NEGATION.search(span)
-                       else "a similar statement is there, but not close enough to be sure")
-                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=quote, note=why))
+                out.append(MistakeResult(mistake=m.text, kind=m.kind, verdict="unsure", evidence=quote, confidence=min(conf, 0.5),
+                                         note="a similar statement is there, but not close enough to be sure"))
         return out
 
     def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
@@ -212,14 +267,25 @@ def contrast(score: np.ndarray, weight: float) -> np.ndarray:
 
 
 def content_fixes(kps: list[KeyPointResult], mistakes: list[MistakeResult]) -> list[str]:
+    """The content fixes, worded as sure as the judge is: a point it missed with
+    confidence is "Cover this point"; one it could not confirm (low confidence)
+    is "I could not confirm ... in your answer; say it explicitly". A mistake is
+    only said to be made when the judge is confident of it."""
     fixes = []
     for m in mistakes:
-        if m.kind == MistakeKind.claim and m.verdict == "made":
+        if m.kind == MistakeKind.claim and m.verdict == "made" and confident(m.confidence):
             fixes.append(f"Correct this: {m.mistake.rstrip('.')} is a common mistake, and your answer made it.")
     missing = [k for k in kps if k.verdict == "missing"]
     partial = [k for k in kps if k.verdict == "partial"]
     for k in missing[:2]:
-        fixes.append(f"Cover this point: {k.key_point}")
+        if confident(k.confidence):
+            fixes.append(f"Cover this point: {k.key_point}")
+        else:
+            fixes.append(f"I could not confirm this point in your answer; say it explicitly: {k.key_point}")
     for k in partial[:1]:
         fixes.append(f"Make this point explicit: {k.key_point}")
     return fixes
+
+
+def confident(c: float | None) -> bool:
+    return c is None or c >= confidence.CONFIDENT

@@ -20,7 +20,7 @@ STAR = {
     "task": re.compile(r"\b(my (goal|job|task|role|responsibility)|i was (responsible|asked|tasked)|i needed to|i had to|we needed to|the goal was|the challenge was)\b", re.I),
     "action": re.compile(r"\b(i (decided|built|wrote|set up|shipped|deployed|merged|pushed|proposed|organi[sz]ed|led|talked|met|created|started|reached out|asked|scheduled|analy[sz]ed|changed|introduced|took|worked|made|spoke|pushed|suggested|drafted|rolled|ran|designed|implemented|fixed|sat down|went|told|called|booked|pulled|reverted|added|paired|walked))\b", re.I),
     "result": re.compile(r"\b(as a result|in the end|result was|ended up|eventually|we (shipped|delivered|reduced|cut|increased|saved|launched)|(reduced|cut|increased|improved|saved|grew|dropped|affected|lasted|down for|hit|by)\b[^.]*?\b" + NUM + r"\b|\b" + NUM + r"\s*(%|percent|minutes|hours|days|weeks|users|customers|requests|sessions)|on time|ahead of schedule)", re.I),
-    "reflection": re.compile(r"\b(i learned|i learnt|lesson|next time|in hindsight|looking back|i would (now|do|have)|i'd (do|have)|what i took away|since then|taught me|i now|i realized|i realised|made me)\b", re.I),
+    "reflection": re.compile(r"\b(i learned|i learnt|i('ve| have) learned|lesson|takeaway|what i took|i took away|i'd now|i would now|these days i|i always|i now always|next time|in hindsight|looking back|i would (now|do|have)|i'd (do|have)|what i took away|since then|taught me|i now|i realized|i realised|made me)\b", re.I),
 }
 
 
@@ -73,15 +73,19 @@ def analyse(card: Card, text: str) -> StructureReport:
     return StructureReport(parts=parts, notes=notes)
 
 
+# Which STAR part a behavioral key point asks for, as card writers phrase it
+# ("Sets the scene", "Context: who asked for what", "Their own steps, in the
+# first person", "What happened in the end, ideally with a number", "A lesson
+# they took away"). Checked in order: the first match wins.
 STAR_OF_POINT = [
     ("ownership", re.compile(r"\b(ownership|owns|takes responsibility|blam|deflect|admits)", re.I)),
     ("perspective", re.compile(r"\b(other person|their view|view and|perspective|underlying concern|understood|listens)", re.I)),
     ("prevention", re.compile(r"\b(lasting|prevent|repeat|safeguard|process change)", re.I)),
-    ("reflection", re.compile(r"\b(learn|reflect|differently|afterwards|lesson|takeaway|hindsight|next time)", re.I)),
-    ("result", re.compile(r"\b(result|outcome|measurable|metric|number|resolved|impact|effect|delivered|shipped|quantif)", re.I)),
+    ("reflection", re.compile(r"\b(learn|reflect|differently|afterwards|lesson|takeaway|took away|take away|hindsight|next time|would change)", re.I)),
+    ("result", re.compile(r"\b(result|outcome|measurable|measured|metric|number|resolved|impact|effect|delivered|shipped|quantif|what happened|in the end|how it ended|turned out)", re.I)),
     ("task", re.compile(r"\b(goal|responsib|role|task|owned|accountab)", re.I)),
-    ("situation", re.compile(r"\b(situation|context|specific|real (event|example)|stakes|background|describes a)", re.I)),
-    ("action", re.compile(r"\b(action|personally|steps|conversation|started|took|'i'|how they)", re.I)),
+    ("situation", re.compile(r"\b(situation|context|scene|setting|specific|real (event|example)|stakes|at stake|background|describes a|what the (process|project|problem) was)", re.I)),
+    ("action", re.compile(r"\b(action|personally|steps|conversation|started|took|'i'|how they|what they did|first person|own (steps|work|actions)|raised it)", re.I)),
 ]
 
 # Extra STAR-style evidence beyond the five parts.
