@@ -108,6 +108,18 @@ class FasterWhisperTranscriber:
             t = self._transcribe(audio, None)
         return t
 
+    def quick_words(self, audio: np.ndarray) -> list[Word]:
+        """The words of a short stretch, fast: greedy, no prompt (for the
+        end-of-turn check, not for scoring)."""
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        try:
+            segments, _info = self._model.transcribe(audio, language="en", beam_size=1, word_timestamps=True,
+                                                     condition_on_previous_text=False, vad_filter=False)
+            return [Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3))
+                    for seg in segments for w in (seg.words or []) if w.word.strip()]
+        except Exception as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+
     def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / 16000
