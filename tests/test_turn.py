@@ -102,3 +102,28 @@ def test_words_veto_a_mid_clause_pause(tmp_path, whisper):
     assert judge.model(audio) > 0.5
     assert judge(audio) == 0.0
     assert judge(speech("So we added dropout to the model.", tmp_path, tail_s=1.0)) > 0.5
+
+
+def test_fillers_of_the_verbatim_decode_join_the_plain_words():
+    from voicecoach.models import Transcript, Word
+    from voicecoach.verbatim import merge_fillers
+
+    def t(spec):
+        words = [Word(word=w, start=s, end=s + 0.3) for w, s in spec]
+        return Transcript(text=" ".join(w for w, _ in spec), words=words, engine="x", model="x")
+
+    plain = t([("So", 0.0), ("the", 0.5), ("cache", 0.9), ("expires.", 1.3)])
+    verbatim = t([("So,", 0.0), ("um,", 0.3), ("the", 0.6), ("cash", 0.9), ("uh", 1.2), ("expires.", 1.5)])
+    merged = merge_fillers(plain, verbatim)
+    assert merged.text == "So um, the cache uh expires."  # the plain words stay, fillers join them
+    assert [w.start for w in merged.words] == sorted(w.start for w in merged.words)
+    assert merge_fillers(plain, t([("So", 0.0), ("the", 0.5)])) is plain
+
+
+def test_long_audio_is_cut_in_the_pauses():
+    from voicecoach.streaming import cut_points
+
+    a = np.random.default_rng(0).standard_normal(SR * 200).astype(np.float32) * 0.1
+    a[SR * 55 : SR * 56] = 0  # a pause inside the search window of the first cut
+    cuts = cut_points(a, piece_s=60)
+    assert 55 <= cuts[0] / SR <= 56 and len(cuts) == 3 and all(b - a <= SR * 60 for a, b in zip([0, *cuts], [*cuts, len(a)]))

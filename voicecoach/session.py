@@ -79,13 +79,15 @@ class Engines:
                 self.turn.prewarm()
         self.judge.prewarm()
 
-    def ready(self, speak: bool, audio: bool) -> None:
-        """Wait until what the spoken turn needs is loaded, so no loading runs
-        while the question plays (it starved the playback: the question
-        stuttered) or while the microphone is read."""
-        self.prewarm(speak, audio)
-        for lazy in (self.synthesizer if speak else None, self.transcriber if audio else None,
-                     self.turn if audio else None, self.judge):
+    def ready(self, speak: bool) -> None:
+        """Load what speaking and listening need before the question plays:
+        loading while it played starved the playback (the question
+        stuttered). The judge is not needed until the answer ends: it loads
+        after the question, while the candidate speaks (``judge.prewarm()``)."""
+        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
+            if lazy is not None:
+                lazy.prewarm()
+        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
             if lazy is not None:
                 lazy.get()
 
@@ -280,6 +282,7 @@ class Coach:
                         self.say(prompt or card.title)
                         self.cue(880)
                         preroll = None
+                    self.engines.judge.prewarm()  # loads while the candidate speaks
                     rec, stream, last_speech = self._record(card, audio_path, allow_repeat=repeats < MAX_REPEATS, mic=mic, preroll=preroll)
                     if rec.stop_reason != "repeat" or repeats == MAX_REPEATS:
                         break
@@ -307,7 +310,9 @@ class Coach:
                 raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level ('voicecoach devices'), then try again; or answer with --text.")
         if given.file:
             with self.ui.status("Transcribing your answer..."):
-                transcript = self.engines.transcriber.get().transcribe(audio)
+                from .streaming import transcribe_in_pieces
+
+                transcript = transcribe_in_pieces(self.engines.transcriber.get(), audio)
         else:
             with self.ui.status("Transcribing the end of your answer..."):
                 # most of the answer was transcribed while it was spoken
@@ -331,7 +336,7 @@ class Coach:
             self.ui.show_card(card)
         if given.source == "microphone" and self.record is not None:
             with self.ui.status("Getting ready..."):
-                self.engines.ready(speak=self.settings.speak and self.play is not None, audio=True)
+                self.engines.ready(speak=self.settings.speak and self.play is not None)
         else:
             self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
         attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source, parent_id=parent_id, prompt=prompt)
