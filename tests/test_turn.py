@@ -115,7 +115,7 @@ def test_fillers_of_the_verbatim_decode_join_the_plain_words():
     plain = t([("So", 0.0), ("the", 0.5), ("cache", 0.9), ("expires.", 1.3)])
     verbatim = t([("So,", 0.0), ("um,", 0.3), ("the", 0.6), ("cash", 0.9), ("uh", 1.2), ("expires.", 1.5)])
     merged = merge_fillers(plain, verbatim)
-    assert merged.text == "So um, the cache uh expires."  # the plain words stay, fillers join them
+    assert merged.text == "So, um, the cache uh expires."  # plain words (with the verbatim comma after "So"), fillers added
     assert [w.start for w in merged.words] == sorted(w.start for w in merged.words)
     assert merge_fillers(plain, t([("So", 0.0), ("the", 0.5)])) is plain
 
