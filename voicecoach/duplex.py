@@ -9,7 +9,8 @@ word on is handed to whatever listens next (the answer, a spoken command).
 
 Echo: with a loudspeaker the microphone hears the interviewer too, and that
 must not count as the candidate speaking. In ``auto`` mode speech heard in
-the first ``ECHO_GUARD_S`` of the interviewer's sound is taken for echo (a
+the first ``ECHO_GUARD_S`` of the interviewer's sound (counted from its first
+non-silent sample) is taken for echo (a
 person does not interrupt within the first half-second or so): barge-in is
 then switched off for the rest of the session (headphones avoid this).
 ``on`` trusts the microphone (headphones); ``off`` never stops the playback.
@@ -77,6 +78,8 @@ def speak_and_listen(
     candidate speaks over it and ``policy`` allows barge-in). Returns the
     microphone audio that belongs to what comes next."""
     history: deque[tuple[float, np.ndarray]] = deque()
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    lead = loud[0] / rate if len(loud) else 0.0  # the interviewer's first sound, into the samples
     started = time.monotonic()
     duration = len(samples) / rate
     play(samples, rate, blocking=False)
@@ -106,7 +109,7 @@ def speak_and_listen(
                     else:
                         run = 0
                     if run * FRAME / SR >= BARGE_SPEECH_S and run_start is not None:
-                        if run_start - started < ECHO_GUARD_S and policy.mode == "auto" and not policy.echo_seen:
+                        if run_start - started < lead + ECHO_GUARD_S and policy.mode == "auto" and not policy.echo_seen:
                             policy.echo_seen = True  # the speaker's own voice: stop listening for barge-in
                         elif policy.active:
                             onset = run_start
