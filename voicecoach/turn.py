@@ -161,10 +161,12 @@ class TurnJudge:
 
     def _words(self, audio: np.ndarray) -> list:
         loud = np.flatnonzero(np.abs(audio) > 1e-3)
-        speech = audio[loud[0] : loud[-1] + 1] if len(loud) else audio[:0]
-        key = speech[-4000:].tobytes()
+        if not len(loud):
+            return []
+        key = audio[max(0, loud[-1] - 4000) : loud[-1] + 1].tobytes()  # the same speech, however much silence follows
         if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.words_of(speech) if len(speech) else [])
+            nz = np.flatnonzero(audio)
+            self._cache = (key, self.words_of(audio[nz[0] :]))  # with its trailing silence: the last word is heard better
         return self._cache[1]
 
     def __call__(self, audio: np.ndarray) -> float:
