@@ -83,3 +83,16 @@ def test_speech_at_the_very_start_is_taken_for_echo_and_ends_barge_in():
 def test_barge_in_off_never_stops():
     heard, spk, _, _ = run(speech_at=0.5, sound_s=1.5, mode="off")
     assert not heard.barged_in and spk.stopped_at is None
+
+
+def test_voice_keeps_the_microphone_open_after_a_barge_in_for_the_next_listener():
+    from voicecoach.duplex import Voice
+
+    spk, mic = FakeSpeaker(), FakeMic(speech_at=1.0)
+    closed = []
+    mic.close = lambda: closed.append(True)
+    voice = Voice(play=spk.play, playing=spk.playing, stop=spk.stop, open_mic=lambda: mic, detector=EnergyVAD)
+    voice.speak(np.full(3 * 22050, 0.1, np.float32), 22050)
+    carried = voice.take_carry()
+    assert carried is not None and carried[0] is mic and not closed
+    assert voice.take_carry() is None

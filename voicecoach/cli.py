@@ -174,11 +174,15 @@ def _coach(settings, json_out, *, need_mic: bool):
             audio.play(samples, rate, device=settings.output_device, blocking=blocking)
     store = Store(settings.db_path, settings.audio_dir)
     ui = ConsoleUI(json_mode=json_out)
-    duplex = {}
+    voice = None
     if need_mic:  # the microphone opens with the question: nothing said at its end is lost; barge-in
-        duplex = dict(open_mic=lambda: audio.Microphone(settings.input_device), playing=audio.playing, stop_playback=audio.stop_playback)
+        from .duplex import BargeIn, Voice
+        from .vad import SileroVAD
+
+        voice = Voice(play=play, playing=audio.playing, stop=audio.stop_playback, open_mic=lambda: audio.Microphone(settings.input_device),
+                      detector=SileroVAD, policy=BargeIn(settings.barge_in), warn=ui.warn)
     return Coach(settings=settings, engines=_engines(settings), store=store, ui=ui, play=play,
-                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()], **duplex)
+                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()], voice=voice)
 
 
 def _emit_json(result) -> None:

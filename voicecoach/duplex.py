@@ -129,3 +129,52 @@ def speak_and_listen(
         skip = max(0, int(round((keep_from - t) * SR)))
         blocks.append(block[skip:])
     return Heard(blocks=blocks, barged_in=onset is not None, sound_end=end, echo=policy.echo_seen)
+
+
+@dataclass
+class Voice:
+    """The interviewer's speaker and the candidate's microphone together: the
+    coach speaks through it, and a barge-in leaves the microphone open, with
+    what was heard, for whoever listens next (``take_carry``)."""
+
+    play: Callable[..., None]  # play(samples, rate, blocking=...)
+    playing: Callable[[], bool]
+    stop: Callable[[], None]
+    open_mic: Callable[[], Mic]  # an open microphone (audio.Microphone)
+    detector: Callable[[], Callable[[np.ndarray], float]]  # a fresh speech detector (Silero)
+    policy: BargeIn = field(default_factory=BargeIn)
+    warn: Callable[[str], None] = lambda message: None
+    carry: tuple[Mic, list[np.ndarray]] | None = None
+
+    def speak(self, samples: np.ndarray, rate: int, mic: Mic | None = None) -> Heard:
+        """Play with the microphone open (``mic``, or one opened here: kept
+        open as the carry if the candidate spoke over it, else closed)."""
+        own = mic is None
+        mic = mic if mic is not None else self.open_mic()
+        was_echo = self.policy.echo_seen
+        try:
+            heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop, mic,
+                                     self.detector() if self.policy.mode != "off" else None, self.policy)
+        except BaseException:
+            if own:
+                mic.close()
+            raise
+        if heard.echo and not was_echo:
+            self.warn("The microphone hears the speaker: speaking over the interviewer will not interrupt it (use headphones for that).")
+        if own:
+            if heard.barged_in:
+                self.release()
+                self.carry = (mic, heard.blocks)
+            else:
+                mic.close()
+        return heard
+
+    def take_carry(self) -> tuple[Mic, list[np.ndarray]] | None:
+        carry, self.carry = self.carry, None
+        return carry
+
+    def release(self) -> None:
+        """Close a microphone left open by a barge-in nobody listened to."""
+        if self.carry is not None:
+            self.carry[0].close()
+            self.carry = None

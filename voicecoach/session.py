@@ -130,63 +130,34 @@ class Coach:
     record: Callable[..., Recording] | None = None  # microphone input
     stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # monotonic marks of the last attempt
-    # Speaking while listening (barge-in, nothing lost at the question's end):
-    # open_mic() -> an open microphone (audio.Microphone); playing() / stop_playback()
-    # for a sound started with play(..., blocking=False). Without them the
-    # coach speaks, then records.
-    open_mic: Callable[[], Any] | None = None
-    playing: Callable[[], bool] | None = None
-    stop_playback: Callable[[], None] | None = None
-    barge_in: Any = None  # duplex.BargeIn, made on first use from settings.barge_in
-    _carry: tuple[Any, list] | None = None  # (open mic, audio) after the candidate spoke over the interviewer
+    # Speaking while listening (duplex.Voice): the microphone is open while
+    # the interviewer speaks (barge-in, nothing lost at the question's end).
+    # Without it the coach speaks, then records.
+    voice: Any = None
 
     def mark(self, name: str) -> None:
         self.timings[name] = time.monotonic()
 
     # ------------------------------------------------------------------ speech
 
-    @property
-    def duplex(self) -> bool:
-        return self.open_mic is not None and self.playing is not None and self.stop_playback is not None and self.play is not None
-
     def say(self, text: str, mark: str = "") -> None:
         """Speak; with a microphone at hand the candidate may speak over it
         (the sound stops, and what they say goes to the next listening)."""
-        if not (self.settings.speak and self.play) or self._carry is not None:
+        if not (self.settings.speak and self.play) or (self.voice is not None and self.voice.carry is not None):
             return  # (the candidate is talking: listen first)
         from .tts import speakable
 
         samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
         if mark:
             self.mark(mark)
-        if not self.duplex:
+        if self.voice is None:
             self.play(samples, rate)
-            return
-        mic = self.open_mic()
-        heard = self._speak_over(mic, samples, rate)
-        if heard.barged_in:
-            self._carry = (mic, heard.blocks)
         else:
-            mic.close()
-
-    def _speak_over(self, mic, samples: np.ndarray, rate: int):
-        from .duplex import BargeIn, speak_and_listen
-        from .vad import SileroVAD
-
-        if self.barge_in is None:
-            self.barge_in = BargeIn(getattr(self.settings, "barge_in", "auto"))
-        was_echo = self.barge_in.echo_seen
-        heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop_playback, mic,
-                                 SileroVAD() if self.barge_in.mode != "off" else None, self.barge_in)
-        if heard.echo and not was_echo:
-            self.ui.warn("The microphone hears the speaker: speaking over the interviewer will not interrupt it (use headphones for that).")
-        return heard
+            self.voice.speak(samples, rate)
 
     def release(self) -> None:
-        """Close a microphone left open by a barge-in nobody listened to."""
-        if self._carry is not None:
-            self._carry[0].close()
-            self._carry = None
+        if self.voice is not None:
+            self.voice.release()
 
     def _ask(self, text: str, mic) -> list:
         """Speak the question and the start tone as one sound while the
@@ -200,7 +171,7 @@ class Coach:
         beep = tone(880, rate=rate)
         sound = np.concatenate([samples.astype(np.float32), np.zeros(int(0.1 * rate), np.float32), beep])
         self.mark("question_start")
-        heard = self._speak_over(mic, sound, rate)
+        heard = self.voice.speak(sound, rate, mic)
         self.mark("question_end")
         if heard.barged_in:
             self.ui.info("(You started answering: the question stopped.)")
@@ -273,7 +244,7 @@ class Coach:
             rec = Recording(path=str(audio_path), sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3), stop_reason="file")
         else:
             self.release()
-            mic = self.open_mic() if self.duplex else None
+            mic = self.voice.open_mic() if self.voice is not None else None
             try:
                 for repeats in range(MAX_REPEATS + 1):
                     if mic is not None:
@@ -476,7 +447,7 @@ class Coach:
             return None
 
         extra = {}
-        carry, self._carry = self._carry, None
+        carry = self.voice.take_carry() if self.voice is not None else None
         if carry is not None:  # they spoke over the interviewer: that is what to listen to
             extra = {"mic": carry[0], "preroll": carry[1]}
         try:
