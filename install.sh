@@ -51,4 +51,8 @@ else
   "${PIP[@]}" install -r requirements/main.lock
   "${PIP[@]}" install --no-deps -e .
 fi
+# The end-of-turn model (Smart Turn v3.2, BSD-2-Clause) ships only inside
+# pipecat-ai; voicecoach reads that one ONNX file and never imports pipecat,
+# so it is installed without its (long) dependency list.
+"${PIP[@]}" install --no-deps "pipecat-ai==1.14.0"
 echo "voicecoach is installed in $(pwd)/.venv"

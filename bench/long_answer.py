@@ -118,13 +118,25 @@ class FakeInputStream:
                     if delay > 0:
                         time.sleep(delay)
 
-    def __enter__(self):
+    latency = 0.0
+
+    def start(self) -> None:
         self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+        self.stop()
 
 
 def fake_microphone(source: Path, speed: float) -> None:

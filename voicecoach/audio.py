@@ -3,6 +3,8 @@ imports sounddevice."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import time
 from dataclasses import dataclass
@@ -20,9 +22,60 @@ NO_DEVICE_HINT = ("Type the interview instead with --type (voicecoach practice -
                   "--answer-file answer.wav, or type one answer with --text \"...\".")
 
 
-def _sd():
+_ALSA_HANDLER = None  # the C callback must outlive every ALSA call
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send file descriptor 2 to /dev/null for a moment: PortAudio prints its
+    probing of ALSA devices ("Expression ... failed", "Unknown PCM") there."""
     try:
-        import sounddevice as sd
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _silence_alsa() -> None:
+    """Route libasound's error messages ("ALSA lib pcm.c:...: underrun
+    occurred") to a handler that drops them, instead of the terminal."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if not name:
+        _ALSA_HANDLER = False
+        return
+    try:
+        lib = ctypes.CDLL(name)
+        proto = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+        _ALSA_HANDLER = proto(lambda *args: None)
+        lib.snd_lib_error_set_handler(_ALSA_HANDLER)
+    except (OSError, AttributeError):
+        _ALSA_HANDLER = False
+
+
+def _sd():
+    import sys
+
+    first = "sounddevice" not in sys.modules
+    try:
+        if first:
+            _silence_alsa()
+            with quiet_stderr():  # importing initialises PortAudio, which probes every device
+                import sounddevice as sd
+        else:
+            import sounddevice as sd
     except OSError as exc:  # libportaudio2 missing
         raise AudioDeviceError(
             "the PortAudio library is not installed, so voicecoach cannot use a microphone or speaker",
@@ -81,6 +134,15 @@ def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True) -> 
         raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker, or use --no-speak.") from exc
 
 
+def playing() -> bool:
+    """True while a sound started with ``play(blocking=False)`` is still playing."""
+    sd = _sd()
+    try:
+        return bool(sd.get_stream().active)
+    except RuntimeError:  # nothing was ever played
+        return False
+
+
 def wait_playback() -> None:
     sd = _sd()
     try:
@@ -115,6 +177,55 @@ class Tick:
 StopCheck = Callable[[], str | None]
 
 
+class Microphone:
+    """The microphone, opened ahead of time (at the start of the question), so
+    nothing the candidate says is lost to a stream being opened late. Blocks
+    wait in a queue with the monotonic time their first sample was heard."""
+
+    def __init__(self, device=None) -> None:
+        sd = _sd()
+        self._sd = sd
+        self._q: queue.Queue[tuple[float, np.ndarray]] = queue.Queue()
+        self.overflows = 0
+        self._latency = 0.0
+
+        def callback(indata, frames, time_info, status):  # runs on PortAudio's thread
+            if status.input_overflow:
+                self.overflows += 1
+            heard_at = time.monotonic() - frames / SAMPLE_RATE - self._latency
+            self._q.put((heard_at, indata[:, 0].astype(np.float32) / 32768.0))
+
+        try:
+            with quiet_stderr():
+                self._stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16", blocksize=0, latency="high",
+                                              device=_device(device), callback=callback)
+            self._latency = float(self._stream.latency or 0.0)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioDeviceError(f"cannot open the microphone: {exc}", hint=NO_DEVICE_HINT) from exc
+        self.opened_at = time.monotonic()
+
+    def read(self, timeout: float = 0.1) -> tuple[float, np.ndarray] | None:
+        """The next block as (time heard, float32 samples), or None."""
+        try:
+            return self._q.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except self._sd.PortAudioError:
+            pass
+
+    def __enter__(self) -> "Microphone":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def record(
     path: Path,
     endpointer: Endpointer,
@@ -124,6 +235,8 @@ def record(
     should_stop: StopCheck | None = None,
     on_tick: Callable[[Tick], None] | None = None,
     on_audio: Callable[[np.ndarray], None] | None = None,
+    mic: Microphone | None = None,
+    preroll: list[np.ndarray] | tuple = (),
 ) -> Recording:
     """Record 16 kHz mono from the microphone to ``path`` until the endpointer
     says the answer is over, ``should_stop`` returns a reason, the time limit
@@ -131,32 +244,29 @@ def record(
 
     The WAV is written as audio arrives; on Ctrl-C or a device failure what was
     recorded is kept and the exception propagates (``partial_recording`` is
-    attached to it)."""
+    attached to it).
+
+    ``mic``: a microphone opened earlier (it stays open; otherwise one is
+    opened and closed here). ``preroll``: audio heard before this call that
+    belongs to the answer (from the question's last sound, or from the
+    candidate's first word if they spoke over the question)."""
     sd = _sd()
-    q: queue.Queue[np.ndarray] = queue.Queue()
-    status_errors: list[str] = []
-
-    def callback(indata, frames, time_info, status):  # runs on PortAudio's thread
-        if status.input_overflow:
-            status_errors.append("overflow")
-        q.put(indata[:, 0].astype(np.float32) / 32768.0)
-
     writer = WavWriter(path, SAMPLE_RATE)
     reason = "time_limit"
     last_audio = time.monotonic()
+    pending = [np.asarray(b, dtype=np.float32) for b in preroll]
+    own_mic = mic is None
     try:
+        if own_mic:
+            mic = Microphone(device)
         try:
-            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16", blocksize=0, latency="high",
-                                    device=_device(device), callback=callback)
-        except (sd.PortAudioError, ValueError) as exc:
-            raise AudioDeviceError(f"cannot open the microphone: {exc}", hint=NO_DEVICE_HINT) from exc
-        with stream:
             while True:
-                try:
-                    chunk = q.get(timeout=0.1)
-                except queue.Empty:
-                    chunk = None
-                    if time.monotonic() - last_audio > 3.0:
+                if pending:
+                    chunk = pending.pop(0)
+                else:
+                    got = mic.read(0.1)
+                    chunk = got[1] if got else None
+                    if chunk is None and time.monotonic() - last_audio > 3.0:
                         raise AudioDeviceError(
                             "the microphone stopped delivering audio (was it unplugged?)",
                             hint="What was recorded so far is saved. " + NO_DEVICE_HINT,
@@ -186,6 +296,9 @@ def record(
                     if why:
                         reason = why
                         break
+        finally:
+            if own_mic and mic is not None:
+                mic.close()
     except KeyboardInterrupt as exc:
         writer.close()
         exc.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="interrupted")

@@ -65,8 +65,10 @@ def read_audio(path: str | Path, max_seconds: float = MAX_FILE_SECONDS) -> np.nd
 
 
 def write_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
+    samples = np.asarray(samples).reshape(-1)
     with WavWriter(path, rate) as w:
-        w.write(samples)
+        for i in range(0, len(samples), rate * 30):  # in blocks: no float64 copy of a long answer
+            w.write(samples[i : i + rate * 30])
     return Path(path)
 
 

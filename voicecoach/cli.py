@@ -125,7 +125,18 @@ def _engines(settings):
 
         return make_judge(settings)
 
-    return Engines(synthesizer=Lazy(synth), transcriber=Lazy(stt), judge=Lazy(judge))
+    transcriber = Lazy(stt)
+
+    def turn():
+        from .turn import TurnJudge, load_turn_model
+
+        model = load_turn_model(warn=lambda m: _err_console().print(f"[yellow]{m}[/yellow]"))
+        if model is None:
+            return None
+        t = transcriber.get()
+        return TurnJudge(model, getattr(t, "quick_words", None) or (lambda audio: t.transcribe(audio).words))
+
+    return Engines(synthesizer=Lazy(synth), transcriber=transcriber, judge=Lazy(judge), turn=Lazy(turn))
 
 
 def _enter_pressed():
@@ -163,8 +174,15 @@ def _coach(settings, json_out, *, need_mic: bool):
             audio.play(samples, rate, device=settings.output_device, blocking=blocking)
     store = Store(settings.db_path, settings.audio_dir)
     ui = ConsoleUI(json_mode=json_out)
+    voice = None
+    if need_mic:  # the microphone opens with the question: nothing said at its end is lost; barge-in
+        from .duplex import BargeIn, Voice
+        from .vad import SileroVAD
+
+        voice = Voice(play=play, playing=audio.playing, stop=audio.stop_playback, open_mic=lambda: audio.Microphone(settings.input_device),
+                      detector=SileroVAD, policy=BargeIn(settings.barge_in), warn=ui.warn)
     return Coach(settings=settings, engines=_engines(settings), store=store, ui=ui, play=play,
-                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()])
+                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()], voice=voice)
 
 
 def _emit_json(result) -> None:
@@ -190,7 +208,7 @@ def _emit_json(result) -> None:
 @click.option("--time-limit", type=click.IntRange(10, 1800), default=None, help="Seconds per answer (default: the card's).")
 @click.option("--voice", default=None, help="Interviewer voice (an espeak-ng voice id, see 'voicecoach voices').")
 @click.option("--rate", "tts_rate", type=click.IntRange(80, 400), default=None, help="Speaking rate, words per minute.")
-@click.option("--end-silence", "end_silence_s", type=click.FloatRange(0.5, 30), default=None, help="Seconds of silence that end an answer (default 2.5).")
+@click.option("--end-silence", "end_silence_s", type=click.FloatRange(0.5, 30), default=None, help="Seconds of silence that end an answer in any case (default 4; a finished answer ends sooner, judged by the end-of-turn model).")
 @click.option("--speak/--no-speak", default=None, help="Speak the question and feedback aloud (default on).")
 @click.option("--seed", type=int, default=None, help="Random seed for picking questions.")
 @click.option("--plan", "plan_name", default=None, help="Run a saved interview plan (see 'voicecoach plan').")
@@ -240,6 +258,7 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
         result = coach.attempt(card, given, session_id)
         if json_out:
             _emit_json(result)
+    coach.release()
 
 
 def run_interview(coach, settings, cards, session_id: str, *, persona: str = "neutral", follow_ups: int | None = None,

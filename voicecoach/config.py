@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -50,8 +51,13 @@ class Settings(BaseModel):
     # Decode with a verbatim-style prompt so "um"/"uh" are kept (filler recall
     # 86% vs 20%), at some cost in accuracy (asterisk WER 8.8% vs 6.6%).
     stt_verbatim: bool = True
-    # Silence (s) that ends an answer. Long enough not to cut a thinking pause.
-    end_silence_s: float = 2.5
+    # Silence (s) that ends an answer whatever the end-of-turn model says: the
+    # upper bound. Longer than a thinking pause in mid-sentence (up to 3 s);
+    # a finished answer usually ends much sooner, on the model's verdict.
+    end_silence_s: float = 4.0
+    # Speaking over the interviewer stops it: "auto" (on, until the microphone
+    # is found to hear the speaker: then off), "on" (headphones), "off".
+    barge_in: Literal["auto", "on", "off"] = "auto"
     # Seconds before any speech at which we give up ("I didn't hear anything").
     no_speech_timeout_s: float = 15.0
     # Seconds to listen for a spoken command between interview questions
@@ -102,6 +108,7 @@ ENV_KEYS = {
     "stt_verbatim": "VOICECOACH_STT_VERBATIM",
     "end_silence_s": "VOICECOACH_END_SILENCE",
     "command_window_s": "VOICECOACH_COMMAND_WINDOW",
+    "barge_in": "VOICECOACH_BARGE_IN",
     "voice": "VOICECOACH_VOICE",
     "tts_rate": "VOICECOACH_TTS_RATE",
     "speak": "VOICECOACH_SPEAK",

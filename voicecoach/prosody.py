@@ -32,8 +32,18 @@ def _block_db(audio: np.ndarray, block: int) -> np.ndarray:
     n = len(audio) // block
     if n == 0:
         return np.zeros(0)
-    x = audio[: n * block].astype(np.float64).reshape(n, block)
-    return 10 * np.log10(np.mean(x * x, axis=1) + 1e-12)
+    x = audio[: n * block].reshape(n, block)
+    return 10 * np.log10(_mean_square(x) + 1e-12)
+
+
+def _mean_square(rows: np.ndarray) -> np.ndarray:
+    """Mean square of each row, in float64, a few thousand rows at a time (a
+    long answer's frames are never all copied to float64 at once)."""
+    out = np.empty(len(rows))
+    for i in range(0, len(rows), 4096):
+        x = rows[i : i + 4096].astype(np.float64)
+        out[i : i + 4096] = np.mean(x * x, axis=1)
+    return out
 
 
 def _silence_threshold(db: np.ndarray) -> float | None:
@@ -117,7 +127,7 @@ def pitch_track(audio: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[np.ndarray, n
     if len(audio) < n:
         return np.zeros(0), np.zeros(0), np.zeros(0)
     frames = np.lib.stride_tricks.sliding_window_view(audio, n)[::hop]
-    rms_db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+    rms_db = 10 * np.log10(_mean_square(frames) + 1e-12)
     f0 = np.full(len(frames), np.nan)
     thr = _silence_threshold(_block_db(audio, int(BLOCK_S * sr)))
     # frames must be clearly above the floor to be voiced (a steady tone has no floor: all frames count)

@@ -68,13 +68,28 @@ class Engines:
     synthesizer: Lazy
     transcriber: Lazy
     judge: Lazy
+    turn: Lazy | None = None  # end-of-turn model (None inside: not installed)
 
     def prewarm(self, speak: bool, audio: bool) -> None:
         if speak:
             self.synthesizer.prewarm()
         if audio:
             self.transcriber.prewarm()
+            if self.turn is not None:
+                self.turn.prewarm()
         self.judge.prewarm()
+
+    def ready(self, speak: bool) -> None:
+        """Load what speaking and listening need before the question plays:
+        loading while it played starved the playback (the question
+        stuttered). The judge is not needed until the answer ends: it loads
+        after the question, while the candidate speaks (``judge.prewarm()``)."""
+        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
+            if lazy is not None:
+                lazy.prewarm()
+        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
+            if lazy is not None:
+                lazy.get()
 
 
 @dataclass
@@ -120,6 +135,10 @@ class Coach:
     record: Callable[..., Recording] | None = None  # microphone input
     stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # monotonic marks of the last attempt
+    # Speaking while listening (duplex.Voice): the microphone is open while
+    # the interviewer speaks (barge-in, nothing lost at the question's end).
+    # Without it the coach speaks, then records.
+    voice: Any = None
 
     def mark(self, name: str) -> None:
         self.timings[name] = time.monotonic()
@@ -127,14 +146,41 @@ class Coach:
     # ------------------------------------------------------------------ speech
 
     def say(self, text: str, mark: str = "") -> None:
-        if not (self.settings.speak and self.play):
-            return
+        """Speak; with a microphone at hand the candidate may speak over it
+        (the sound stops, and what they say goes to the next listening)."""
+        if not (self.settings.speak and self.play) or (self.voice is not None and self.voice.carry is not None):
+            return  # (the candidate is talking: listen first)
         from .tts import speakable
 
         samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
         if mark:
             self.mark(mark)
-        self.play(samples, rate)
+        if self.voice is None:
+            self.play(samples, rate)
+        else:
+            self.voice.speak(samples, rate)
+
+    def release(self) -> None:
+        if self.voice is not None:
+            self.voice.release()
+
+    def _ask(self, text: str, mic) -> list:
+        """Speak the question and the start tone as one sound while the
+        microphone listens; returns the audio that belongs to the answer."""
+        if not (self.settings.speak and self.play):
+            return []
+        from .audio import tone
+        from .tts import speakable
+
+        samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
+        beep = tone(880, rate=rate)
+        sound = np.concatenate([samples.astype(np.float32), np.zeros(int(0.1 * rate), np.float32), beep])
+        self.mark("question_start")
+        heard = self.voice.speak(sound, rate, mic)
+        self.mark("question_end")
+        if heard.barged_in:
+            self.ui.info("(You started answering: the question stopped.)")
+        return heard.blocks
 
     def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
@@ -144,10 +190,13 @@ class Coach:
 
     # -------------------------------------------------------------- the answer
 
-    def _record(self, card: Card, path: Path, allow_repeat: bool = False) -> tuple[Recording, StreamingTranscriber, float | None]:
+    def _record(self, card: Card, path: Path, allow_repeat: bool = False, mic=None,
+                preroll: list | None = None) -> tuple[Recording, StreamingTranscriber, float | None]:
         from .vad import Endpointer, SileroVAD
 
-        endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s)
+        turn = self.engines.turn.get() if self.engines.turn is not None else None
+        endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s, turn=turn)
+        self.endpointer = endpointer  # for benchmarks: the turn model's verdicts
 
         def warm(partial: Transcript) -> None:
             # the judge caches embeddings by text: scoring the answer so far
@@ -166,10 +215,12 @@ class Coach:
                     return why
             return None
 
+        extra = {"mic": mic, "preroll": preroll or []} if mic is not None else {}
         try:
             with self.ui.listening() as on_tick:
+                self.mark("listening")
                 rec = self.record(path, endpointer, limit_s=card.answer_limit_s, no_speech_timeout_s=self.settings.no_speech_timeout_s,
-                                  device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=stream.add)
+                                  device=self.settings.input_device, should_stop=should_stop, on_tick=on_tick, on_audio=stream.add, **extra)
             if rec.stop_reason == "silence":
                 # a short last utterance may still be being checked: a closing
                 # phrase or a request to repeat the question decides the reason
@@ -197,11 +248,18 @@ class Coach:
             write_wav(audio_path, audio)  # keep a 16 kHz copy beside the database for replay
             rec = Recording(path=str(audio_path), sample_rate=SAMPLE_RATE, duration_s=round(len(audio) / SAMPLE_RATE, 3), stop_reason="file")
         else:
+            self.release()
+            mic = self.voice.open_mic() if self.voice is not None else None
             try:
                 for repeats in range(MAX_REPEATS + 1):
-                    self.say(prompt or card.title)
-                    self.cue(880)
-                    rec, stream, last_speech = self._record(card, audio_path, allow_repeat=repeats < MAX_REPEATS)
+                    if mic is not None:
+                        preroll = self._ask(prompt or card.title, mic)
+                    else:
+                        self.say(prompt or card.title)
+                        self.cue(880)
+                        preroll = None
+                    self.engines.judge.prewarm()  # loads while the candidate speaks
+                    rec, stream, last_speech = self._record(card, audio_path, allow_repeat=repeats < MAX_REPEATS, mic=mic, preroll=preroll)
                     if rec.stop_reason != "repeat" or repeats == MAX_REPEATS:
                         break
                     stream.close()
@@ -217,6 +275,9 @@ class Coach:
                 if partial:
                     self.store.mark(attempt_id, "incomplete", partial.duration_s)
                 raise
+            finally:
+                if mic is not None:
+                    mic.close()
             self.mark("recording_ended")
             self.cue(660, wait=False)  # the end tone plays while the tail is transcribed
             if rec.stop_reason == "no_speech":
@@ -225,7 +286,9 @@ class Coach:
                 raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level ('voicecoach devices'), then try again; or answer with --text.")
         if given.file:
             with self.ui.status("Transcribing your answer..."):
-                transcript = self.engines.transcriber.get().transcribe(audio)
+                from .streaming import transcribe_in_pieces
+
+                transcript = transcribe_in_pieces(self.engines.transcriber.get(), audio)
         else:
             with self.ui.status("Transcribing the end of your answer..."):
                 # most of the answer was transcribed while it was spoken
@@ -248,7 +311,11 @@ class Coach:
         given.check()  # no attempt row (a phantom 'recording') for an empty answer
         if parent_id is None:
             self.ui.show_card(card)
-        self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
+        if given.source == "microphone" and self.record is not None:
+            with self.ui.status("Getting ready..."):
+                self.engines.ready(speak=self.settings.speak and self.play is not None)
+        else:
+            self.engines.prewarm(speak=self.settings.speak and given.source == "microphone", audio=given.source != "text")
         attempt_id, audio_path = self.store.new_attempt(session_id, card, given.source, parent_id=parent_id, prompt=prompt)
         try:
             transcript, rec, audio = self.answer(card, given, attempt_id, audio_path, prompt=prompt if speak_prompt else None)
@@ -286,6 +353,9 @@ class Coach:
             return
         t0 = self.timings.get("recording_ended")
         rel = {k: round(v - t0, 3) if t0 and k not in ("chunks_early", "speculative_tail") else v for k, v in self.timings.items()}
+        ep = getattr(self, "endpointer", None)
+        if ep is not None:  # how the answer's end was found
+            rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log)
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 
@@ -394,9 +464,17 @@ class Coach:
                 return "key"
             return None
 
-        with tempfile.TemporaryDirectory(prefix="voicecoach-") as tmp:
-            self.record(Path(tmp) / "command.wav", endpointer, limit_s=window_s, no_speech_timeout_s=window_s,
-                        device=self.settings.input_device, should_stop=should_stop, on_tick=None, on_audio=chunks.append)
+        extra = {}
+        carry = self.voice.take_carry() if self.voice is not None else None
+        if carry is not None:  # they spoke over the interviewer: that is what to listen to
+            extra = {"mic": carry[0], "preroll": carry[1]}
+        try:
+            with tempfile.TemporaryDirectory(prefix="voicecoach-") as tmp:
+                self.record(Path(tmp) / "command.wav", endpointer, limit_s=window_s, no_speech_timeout_s=window_s,
+                            device=self.settings.input_device, should_stop=should_stop, on_tick=None, on_audio=chunks.append, **extra)
+        finally:
+            if carry is not None:
+                carry[0].close()
         if typed:
             return typed[0], ""
         if not endpointer.heard_speech or not chunks:

@@ -16,11 +16,13 @@ import numpy as np
 
 from .errors import TranscriptionError
 from .models import Transcript, Word
+from .verbatim import merge_fillers
 
 # Whisper drops disfluencies unless the context looks verbatim; a prompt in
-# that style keeps them: filler recall 20% -> 86% (bench/fillers.py). It can
-# send tiny.en into a repetition loop, which looks_looped() catches (the chunk
-# is then decoded again without the prompt).
+# that style keeps them: filler recall 20% -> 86% (bench/fillers.py), but it
+# costs words elsewhere. So it drives only a second decode whose pure fillers
+# are merged into the plain decode (verbatim.py). It can send tiny.en into a
+# repetition loop, which looks_looped() catches (its fillers are then dropped).
 VERBATIM_PROMPT = "Umm, let me think, uh, like, you know, so, hmm... Okay, I mean, uh, basically,"
 
 
@@ -101,12 +103,27 @@ class FasterWhisperTranscriber:
             ) from exc
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
-        t = self._transcribe(audio, self.initial_prompt)
-        if self.initial_prompt and looks_looped(t.text):
-            # The verbatim prompt occasionally sends tiny.en into a repetition
-            # loop; the plain decode of the same audio does not.
-            t = self._transcribe(audio, None)
-        return t
+        """The plain decode's words; with keep_fillers, plus the "um"/"uh"
+        that a second, verbatim-prompted decode hears (verbatim.py)."""
+        t = self._transcribe(audio, None)
+        if not self.initial_prompt or not t.words:
+            return t
+        v = self._transcribe(audio, self.initial_prompt)
+        # The verbatim prompt occasionally sends tiny.en into a repetition
+        # loop: its fillers are then not trusted.
+        return t if looks_looped(v.text) else merge_fillers(t, v)
+
+    def quick_words(self, audio: np.ndarray) -> list[Word]:
+        """The words of a short stretch, fast: greedy, no prompt (for the
+        end-of-turn check, not for scoring)."""
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        try:
+            segments, _info = self._model.transcribe(audio, language="en", beam_size=1, word_timestamps=True,
+                                                     condition_on_previous_text=False, vad_filter=False)
+            return [Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3))
+                    for seg in segments for w in (seg.words or []) if w.word.strip()]
+        except Exception as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
 
     def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)

@@ -19,7 +19,8 @@ import numpy as np
 
 from .errors import TranscriptionError
 from .models import Transcript, Word
-from .stt import VERBATIM_PROMPT, embedded_model_path, looks_hallucinated
+from .stt import VERBATIM_PROMPT, embedded_model_path, looks_hallucinated, looks_looped
+from .verbatim import merge_fillers
 
 INSTALL_HINT = (
     "Install it with `bash install.sh --dev`, or into your environment: "
@@ -96,6 +97,15 @@ class OpenAIWhisperTranscriber:
             self._model.set_alignment_heads(dump)
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
+        """As the faster-whisper adapter: the plain decode's words, plus the
+        fillers of a verbatim-prompted decode (verbatim.py)."""
+        t = self._transcribe(audio, None)
+        if not self.initial_prompt or not t.words:
+            return t
+        v = self._transcribe(audio, self.initial_prompt)
+        return t if looks_looped(v.text) else merge_fillers(t, v)
+
+    def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / 16000
         if len(audio) == 0:
@@ -108,7 +118,7 @@ class OpenAIWhisperTranscriber:
                 temperature=0.0,  # greedy, no fallback: deterministic, like beam 1
                 fp16=False,  # CPU: float16 is not supported (whisper would warn and fall back)
                 word_timestamps=True,
-                initial_prompt=self.initial_prompt,
+                initial_prompt=initial_prompt,
                 # As in the faster-whisper adapter: a bad segment does not seed loops.
                 condition_on_previous_text=False,
                 verbose=None,  # no printing, no progress bar

@@ -1,0 +1,167 @@
+"""End of turn on synthesized answers with pauses: false cut-offs and end delays.
+
+    python bench/turn.py                      # default settings (Silero + Smart Turn, end_silence 4 s)
+    python bench/turn.py --no-model           # silence only
+    python bench/turn.py --checks 0.25,1.0 --threshold 0.5 --end-silence 4
+
+Each answer (24 of them, two or three sentences, espeak-ng with several voices
+and rates) has a pause of 1-3 s inserted in the middle of a sentence (SSML
+<break>, so the voice keeps its mid-sentence intonation), pauses of 0.2-0.8 s
+between sentences, and 6 s of silence at the end. The audio runs through the
+same Endpointer the microphone path uses (Silero VAD + the end-of-turn model),
+block by block, faster than real time.
+
+Prints per answer where the turn ended, then: false cut-offs (the turn ended
+before the answer's last sound: in a mid-sentence pause or between
+sentences), and the distribution of end delays (the answer's last sound ->
+the end decision; add the audio path's ~0.1-0.2 s for the end tone)."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SR = 16000
+# "|" marks the mid-sentence pause; "." ends sentences. (text, voice, wpm, mid pause s, between-sentence pause s)
+ANSWERS = [
+    ("I would use cross entropy for classification because | it compares the predicted probabilities with the labels. Mean squared error fits regression better.", "en-us", 160, 2.0, 0.5),
+    ("The main reason is that the | validation loss kept rising while the training loss fell. So we added dropout.", "en-us", 150, 3.0, 0.6),
+    ("First I would check the data. Then I would look at | the learning rate and the batch size.", "en", 170, 1.5, 0.4),
+    ("An index is a sorted copy of a column. It makes lookups fast, but | every write has to update it too.", "en-us+m3", 160, 2.5, 0.7),
+    ("In my last project I led the migration to | a message queue. We moved one service at a time and nothing broke.", "en-us+f3", 155, 3.0, 0.5),
+    ("A transaction is all or nothing. If one step fails | everything rolls back to the state before it started.", "en-gb-x-rp", 150, 2.0, 0.8),
+    ("The p value is the probability of data at least this extreme if | the null hypothesis is true. It is not the chance that the null is true.", "en-us", 165, 1.0, 0.3),
+    ("I disagreed with my manager about the deadline, so I | asked for a meeting and showed her the risks. We agreed to cut the scope.", "en", 160, 2.5, 0.5),
+    ("Regularization adds a penalty on the weights. L two shrinks them smoothly, while L one | pushes some of them to exactly zero.", "en-us+m3", 150, 3.0, 0.6),
+    ("To design a rate limiter I would use a token bucket per user, stored in | a shared cache with an expiry.", "en-us", 175, 2.0, 0.4),
+    ("Overfitting means the model learns the noise in the training data. You can detect it when | the validation error starts going up.", "en-us+f3", 160, 1.5, 0.7),
+    ("Gradient descent updates the weights in the direction of | the negative gradient. The step size is the learning rate.", "en", 145, 2.5, 0.5),
+    ("A hash map gives constant time lookups on average, but in the worst case | when many keys collide, it degrades to linear time.", "en-gb-x-rp", 165, 3.0, 0.4),
+    ("I would start by asking the customer what | problem they are really trying to solve. Then I would write it down and confirm it.", "en-us", 155, 2.0, 0.8),
+    ("Precision is the share of predicted positives that are correct. Recall is the share of | actual positives that we find.", "en-us+m3", 170, 1.0, 0.5),
+    ("The bias variance trade off says that a simpler model has | higher bias but lower variance. A complex one is the opposite.", "en", 160, 3.0, 0.6),
+    ("When the service went down I rolled back the release, and then I | wrote a post mortem with the team.", "en-us+f3", 150, 2.5, 0.5),
+    ("Batch normalization normalizes each layer's inputs over the mini batch. It makes training faster and | less sensitive to initialization.", "en-us", 165, 2.0, 0.7),
+    ("My biggest weakness is that I | sometimes take on too much. I now plan my week and say no more often.", "en-gb-x-rp", 155, 3.0, 0.5),
+    ("A foreign key links a row to a row in another table, and the database | refuses changes that would break that link.", "en-us+m3", 160, 1.5, 0.4),
+    ("I chose Postgres over a document store because the data is relational and | we needed transactions across tables.", "en", 170, 2.5, 0.6),
+    ("The learning rate was too high, so the loss | jumped around instead of going down. Lowering it fixed the problem.", "en-us", 150, 2.0, 0.8),
+    ("Cross validation splits the data into k folds. Each fold is used once for | testing and the rest for training.", "en-us+f3", 160, 3.0, 0.5),
+    ("To reduce latency we added a cache in front of the database, and | the ninety fifth percentile dropped from two seconds to two hundred milliseconds.", "en", 165, 1.5, 0.7),
+]
+
+
+def synth(text: str, voice: str, wpm: int, mid_s: float, between_s: float, tmp: Path) -> tuple[np.ndarray, float]:
+    """The answer as 16 kHz float32 with 6 s of silence after it, and the time
+    of its last sound."""
+    import soundfile as sf
+
+    from voicecoach.audiofile import resample
+
+    ssml = text.replace("|", f'<break time="{int(mid_s * 1000)}ms"/>')
+    ssml = ssml.replace(". ", f'. <break time="{int(between_s * 1000)}ms"/> ')
+    raw = tmp / "a.wav"
+    subprocess.run(["espeak-ng", "-m", "-v", voice, "-s", str(wpm), "-w", str(raw), f"<speak>{ssml}</speak>"], check=True, capture_output=True)
+    data, r = sf.read(str(raw), dtype="float32")
+    data = resample(data, r, SR)
+    loud = np.flatnonzero(np.abs(data) > 0.003)
+    data = data[loud[0] : loud[-1] + 1]
+    lead = np.zeros(int(0.5 * SR), np.float32)
+    audio = np.concatenate([lead, data, np.zeros(6 * SR, np.float32)])
+    return audio, (len(lead) + len(data)) / SR, _longest_gap(audio[: len(lead) + len(data)])
+
+
+def _longest_gap(audio: np.ndarray) -> tuple[float, float]:
+    """(start, end) of the longest silence inside the speech: the mid-sentence pause."""
+    f = 160
+    n = len(audio) // f
+    loud = np.flatnonzero(np.sqrt(np.mean(audio[: n * f].reshape(n, f) ** 2, axis=1)) > 0.003)
+    d = np.diff(loud)
+    k = int(np.argmax(d))
+    return (loud[k] + 1) * f / SR, loud[k + 1] * f / SR
+
+
+def run(audio: np.ndarray, args, turn) -> tuple[float | None, str | None, list, float]:
+    from voicecoach.vad import Endpointer, SileroVAD
+
+    ep = Endpointer(SileroVAD(), end_silence_s=args.end_silence, turn=turn, turn_checks_s=tuple(args.checks), turn_threshold=args.threshold, turn_agree=args.agree)
+    block = 1600  # 0.1 s, as the microphone delivers
+    spent = 0.0
+    if turn is not None and hasattr(turn, "last_text"):
+        turn.last_text = ""
+    for k in range(0, len(audio), block):
+        t = time.perf_counter()
+        ended = ep.feed(audio[k : k + block])
+        spent = max(spent, time.perf_counter() - t)
+        if ended:
+            return ep.samples_seen / SR, ep.end_reason, ep.turn_log, spent
+    return None, None, ep.turn_log, spent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-model", action="store_true")
+    ap.add_argument("--no-words", action="store_true", help="Smart Turn alone, without the last-words check")
+    ap.add_argument("--checks", type=lambda s: [float(x) for x in s.split(",")], default=None)
+    ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--agree", type=int, default=None)
+    ap.add_argument("--end-silence", type=float, default=None)
+    args = ap.parse_args()
+    from voicecoach.config import Settings
+    from voicecoach.vad import Endpointer
+
+    defaults = Endpointer(detector=None)
+    args.checks = args.checks or list(defaults.turn_checks_s)
+    args.threshold = args.threshold if args.threshold is not None else defaults.turn_threshold
+    args.agree = args.agree or defaults.turn_agree
+    args.end_silence = args.end_silence or Settings.model_fields["end_silence_s"].default
+    turn = None
+    if not args.no_model:
+        from voicecoach.turn import SmartTurn, TurnJudge
+
+        words_of = None
+        if not args.no_words:
+            from voicecoach.stt import FasterWhisperTranscriber
+
+            words_of = FasterWhisperTranscriber("tiny.en").quick_words
+        turn = TurnJudge(SmartTurn(), words_of, threshold=args.threshold)
+    print(f"checks at {args.checks} s of silence, threshold {args.threshold}, agree {args.agree}, end_silence {args.end_silence} s, model {'on' if turn else 'off'}, words check {'off' if args.no_words or not turn else 'on'}")
+    delays, cut, slowest = [], [], 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (text, voice, wpm, mid, between) in enumerate(ANSWERS):
+            audio, end, (g0, g1) = synth(text, voice, wpm, mid, between, Path(tmp))
+            at, why, log, spent = run(audio, args, turn)
+            slowest = max(slowest, spent)
+            if at is None:
+                status = "never ended"
+            elif at < end:
+                where = "mid-sentence" if g0 <= at <= g1 + 0.2 else "between sentences"
+                status = f"CUT OFF {where} at {at:.2f} s"
+                cut.append((i, where))
+            else:
+                status = f"ended +{at - end:.2f} s ({why})"
+                delays.append(at - end)
+            probs = " ".join(f"{p:.2f}@{s:.2f}" for _, s, p in log) + (f" | {turn.last_text[-30:]!r}" if turn is not None and getattr(turn, "last_text", "") else "")
+            print(f"{i:2d} {voice:11s} mid {mid:.1f}s between {between:.1f}s  {status:40s} turn p: {probs}")
+    mid_cuts = [i for i, w in cut if w == "mid-sentence"]
+    print(f"\nfalse cut-offs: {len(cut)} of {len(ANSWERS)} answers; in the mid-sentence pause: {len(mid_cuts)} {mid_cuts}; "
+          f"between sentences: {len(cut) - len(mid_cuts)} {[i for i, w in cut if w != 'mid-sentence']}")
+    if delays:
+        q = np.percentile(delays, [0, 25, 50, 75, 90, 100])
+        print("end delay (last sound -> end decision), s: min {:.2f}  p25 {:.2f}  median {:.2f}  p75 {:.2f}  p90 {:.2f}  max {:.2f}".format(*q))
+        print(f"ended by the model within 1.0 s: {sum(d <= 1.0 for d in delays)} of {len(delays)}; mean {statistics.mean(delays):.2f} s")
+    print(f"slowest feed() of a 0.1 s block: {slowest * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

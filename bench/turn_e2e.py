@@ -1,0 +1,169 @@
+"""The spoken turn in real time, through the virtual PulseAudio devices.
+
+    python bench/turn_e2e.py [--runs 3] [--mode after|barge] [--offset 0.3] [--pulse-rt DIR]
+
+Runs `voicecoach practice` on one card while streaming what it plays from the
+virtual speaker's monitor. The answer (espeak-ng) is spoken into the virtual
+microphone --offset s after the question's last sound (mode after), or 1.5 s
+into the question (mode barge). Prints per run and as medians:
+  launch -> question's first sound; largest silent gap inside the question as
+  played, next to the largest gap the synthesizer put there; mic open delay
+  (the answer's first sound vs the start of the saved WAV: how much of the
+  answer's beginning is missing, <= 0 = nothing lost); end of the answer ->
+  end tone (the first sound after the answer) and -> spoken feedback;
+  why the recording stopped; WER of the transcript.
+Without --pulse-rt it starts a private PulseAudio (tests/virtual.pa)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import espeak_wav, wer  # noqa: E402
+from tests.realtime import FRAME_S, SR, SpeakerWatch, gaps, question_audio, speak_at, trim  # noqa: E402
+
+VOICECOACH = str(Path(sys.executable).parent / "voicecoach")
+CARD = "cross-entropy-vs-mse"
+ANSWER = ("I would use cross entropy for classification, because it compares the predicted probabilities with the true labels. "
+          "Mean squared error assumes Gaussian noise, which does not fit class labels. It is the standard loss for logistic regression.")
+
+
+def start_pulse(rt: Path) -> dict:
+    os.chmod(rt, 0o700)
+    env = {k: v for k, v in os.environ.items() if k not in ("PULSE_SERVER", "ALSA_CONFIG_PATH")}
+    env.update(XDG_RUNTIME_DIR=str(rt), HOME=str(rt))
+    subprocess.run(["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", f"--file={ROOT / 'tests' / 'virtual.pa'}", "--use-pid-file=yes"],
+                   env=env, check=True, capture_output=True, timeout=30)
+    client = {"XDG_RUNTIME_DIR": str(rt), "PULSE_SERVER": f"unix:{rt}/pulse/native", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}
+    for _ in range(50):
+        if subprocess.run(["pactl", "info"], env={**os.environ, **client}, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    return client
+
+
+def question_text() -> str:
+    from voicecoach.questions import load_bank
+
+    return load_bank().get(CARD).title
+
+
+def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str]) -> dict:
+    """One practice run; returns its figures (times in s)."""
+    import soundfile as sf
+
+    q = question_audio(question_text())
+    answer_wav = espeak_wav(ANSWER, tmp / "answer.wav", rate_wpm=160)
+    answer = trim(sf.read(str(answer_wav), dtype="float32")[0])
+    home = tmp / f"home-{time.monotonic_ns()}"
+    watch = SpeakerWatch(env)
+    time.sleep(0.3)
+    launched = time.monotonic()
+    proc = subprocess.Popen([VOICECOACH, "practice", "--question", CARD, "--json", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **env, "VOICECOACH_HOME": str(home), "VOICECOACH_TIMINGS_FILE": str(home / "t.jsonl")})
+    try:
+        first = watch.wait_for_sound(120)
+        q_end = first + len(q) / SR  # the question's last sound (its speech, before the tone)
+        when = q_end + offset if mode == "after" else first + 1.5
+        player = speak_at(env, answer_wav, when)
+        started = time.monotonic()
+        player.wait(timeout=120)
+        answer_end = started + len(answer) / SR
+        out, err = proc.communicate(timeout=240)
+        time.sleep(0.5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watch.close()
+    if proc.returncode != 0:
+        raise RuntimeError(err)
+    result = json.loads(out.splitlines()[-1])
+    loud, t0 = watch.sound_frames()
+    times = t0 + np.arange(len(loud)) * FRAME_S
+    played, _ = watch.audio()
+    i0 = int((first - t0) * SR)
+    q_played = trim(played[i0 : i0 + len(q) + int(0.05 * SR)])
+    after = np.flatnonzero(loud & (times > answer_end))
+    tone_at = times[after[0]] if len(after) else float("nan")
+    # spoken feedback: the first sound at least 0.3 s after the end tone
+    later = np.flatnonzero(loud & (times > tone_at + 0.35)) if len(after) else []
+    feedback_at = times[later[0]] if len(later) else float("nan")
+    saved, _ = sf.read(result["audio_path"], dtype="float32")
+    # how much of the answer's start is missing from the saved WAV: align the
+    # answer (as played into the mic) against the start of the saved audio
+    lost = _missing_start(answer, saved)
+    during = np.flatnonzero(loud & (times > started + 0.8) & (times < min(answer_end, started + 5)))
+    return {
+        "launch_to_question": round(first - launched, 3),
+        "question_max_gap": round(max(gaps(q_played), default=0.0), 3),
+        "synth_max_gap": round(max(gaps(q), default=0.0), 3),
+        "answer_start_lost_s": round(lost, 3),
+        "end_to_tone": round(tone_at - answer_end, 3),
+        "end_to_feedback": round(feedback_at - answer_end, 3),
+        "interviewer_sound_after_barge_s": round(len(during) * FRAME_S, 2) if mode == "barge" else None,
+        "stop_reason": result["stop_reason"],
+        "wer": round(wer(ANSWER, result["transcript"]["text"]), 3),
+        "transcript_start": result["transcript"]["text"][:40],
+        "timings": [json.loads(x) for x in (home / "t.jsonl").read_text().splitlines()] if (home / "t.jsonl").exists() else None,
+        "saved_s": round(len(saved) / SR, 2), "answer_s": round(len(answer) / SR, 2),
+    }
+
+
+def _missing_start(answer: np.ndarray, saved: np.ndarray) -> float:
+    """Seconds of the answer's beginning missing from ``saved`` (negative: the
+    saved audio starts that much before the answer), by cross-correlating the
+    answer's first second with the saved audio's first 10 s."""
+    from scipy.signal import fftconvolve
+
+    head = answer[: SR]
+    hay = saved[: SR * 10]
+    if len(hay) < len(head):
+        return float("nan")
+    corr = fftconvolve(hay, head[::-1], mode="valid")
+    k = int(np.argmax(corr))  # the answer's start sits at sample k of the saved audio
+    if corr[k] < 0.3 * float(np.dot(head, head)):
+        # the start is not there: find where the saved audio begins inside the answer
+        corr2 = fftconvolve(answer[: SR * 15], hay[: SR][::-1], mode="valid")
+        return int(np.argmax(corr2)) / SR
+    return -k / SR
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--mode", choices=["after", "barge"], default="after")
+    ap.add_argument("--offset", type=float, default=0.3)
+    ap.add_argument("--pulse-rt", default=None)
+    ap.add_argument("extra", nargs="*", help="extra practice flags, after --")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vc-turn-") as tmp:
+        tmp = Path(tmp)
+        env = ({"XDG_RUNTIME_DIR": a.pulse_rt, "PULSE_SERVER": f"unix:{a.pulse_rt}/pulse/native", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}
+               if a.pulse_rt else start_pulse(tmp / "rt"))
+        rows = []
+        for i in range(a.runs):
+            r = run_once(env, tmp, a.mode, a.offset, a.extra)
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+        if not a.pulse_rt:
+            subprocess.run(["pulseaudio", "--kill"], env={**os.environ, "XDG_RUNTIME_DIR": str(tmp / "rt"), "HOME": str(tmp / "rt")}, capture_output=True)
+    for key in ("launch_to_question", "question_max_gap", "answer_start_lost_s", "end_to_tone", "end_to_feedback", "wer"):
+        vals = [r[key] for r in rows if r[key] is not None and r[key] == r[key]]
+        if vals:
+            print(f"{key:22s} median {statistics.median(vals):6.3f}  min {min(vals):6.3f}  max {max(vals):6.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Speaking while listening, with a fake microphone and speaker in real time
+(short sounds): what is kept for the answer, barge-in, the echo guard."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from voicecoach.duplex import BargeIn, speak_and_listen
+from voicecoach.vad import EnergyVAD
+
+SR = 16000
+
+
+class FakeSpeaker:
+    def __init__(self) -> None:
+        self.until = 0.0
+        self.stopped_at = None
+
+    def play(self, samples, rate, blocking=True):
+        self.until = time.monotonic() + len(samples) / rate
+
+    def playing(self) -> bool:
+        return time.monotonic() < self.until
+
+    def stop(self) -> None:
+        self.stopped_at = time.monotonic()
+        self.until = 0.0
+
+
+class FakeMic:
+    """Delivers 0.1 s blocks in real time; speech (a loud tone) from
+    ``speech_at`` s after creation on."""
+
+    def __init__(self, speech_at: float) -> None:
+        self.t0 = time.monotonic()
+        self.speech_at = speech_at
+        self.n = 0
+
+    def read(self, timeout=0.1):
+        heard_at = self.t0 + self.n * 0.1
+        if time.monotonic() < heard_at + 0.1:
+            time.sleep(min(timeout, heard_at + 0.1 - time.monotonic()))
+            if time.monotonic() < heard_at + 0.1:
+                return None
+        self.n += 1
+        t = heard_at + np.arange(1600) / SR
+        block = np.where(t - self.t0 >= self.speech_at, 0.3 * np.sin(2 * np.pi * 200 * t), 0.0).astype(np.float32)
+        return heard_at, block
+
+
+def run(speech_at: float, sound_s: float = 1.0, mode: str = "auto"):
+    spk, mic, policy = FakeSpeaker(), FakeMic(speech_at), BargeIn(mode)
+    sound = np.full(int(sound_s * 22050), 0.1, np.float32)
+    heard = speak_and_listen(sound, 22050, spk.play, spk.playing, spk.stop, mic, EnergyVAD(), policy)
+    return heard, spk, mic, policy
+
+
+def test_speech_right_after_the_sound_is_kept():
+    heard, spk, mic, _ = run(speech_at=1.1)
+    assert not heard.barged_in and spk.stopped_at is None
+    kept = np.concatenate(heard.blocks) if heard.blocks else np.zeros(0)
+    # what was heard from 0.3 s before the sound's end on is handed over
+    assert 0.25 * SR <= len(kept) <= 0.6 * SR
+
+
+def test_speaking_over_the_sound_stops_it_and_keeps_the_first_word():
+    heard, spk, mic, _ = run(speech_at=1.0, sound_s=3.0)
+    assert heard.barged_in and spk.stopped_at is not None
+    assert spk.stopped_at - mic.t0 < 1.0 + 0.6
+    kept = np.concatenate(heard.blocks)
+    onset = np.flatnonzero(np.abs(kept) > 0.01)[0] / SR
+    assert 0.2 <= onset <= 0.4  # PRE_SPEECH_S of lead-in before the first speech
+
+
+def test_speech_at_the_very_start_is_taken_for_echo_and_ends_barge_in():
+    heard, spk, _, policy = run(speech_at=0.1, sound_s=1.5)
+    assert heard.echo and not heard.barged_in and spk.stopped_at is None
+    assert policy.echo_seen and not policy.active
+
+
+def test_barge_in_off_never_stops():
+    heard, spk, _, _ = run(speech_at=0.5, sound_s=1.5, mode="off")
+    assert not heard.barged_in and spk.stopped_at is None
+
+
+def test_voice_keeps_the_microphone_open_after_a_barge_in_for_the_next_listener():
+    from voicecoach.duplex import Voice
+
+    spk, mic = FakeSpeaker(), FakeMic(speech_at=1.0)
+    closed = []
+    mic.close = lambda: closed.append(True)
+    voice = Voice(play=spk.play, playing=spk.playing, stop=spk.stop, open_mic=lambda: mic, detector=EnergyVAD)
+    voice.speak(np.full(3 * 22050, 0.1, np.float32), 22050)
+    carried = voice.take_carry()
+    assert carried is not None and carried[0] is mic and not closed
+    assert voice.take_carry() is None

@@ -1,0 +1,129 @@
+"""The end-of-turn detector: Smart Turn's features, and its verdict on
+synthesized speech (a finished sentence vs one cut mid-clause), alone and
+through the Endpointer."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.conftest import espeak_wav
+from voicecoach import turn
+from voicecoach.vad import Endpointer, EnergyVAD
+
+SR = 16000
+needs_model = pytest.mark.skipif(turn.model_path() is None, reason="Smart Turn model not installed (pip install --no-deps pipecat-ai==1.14.0)")
+
+
+def speech(text: str, tmp_path, tail_s: float = 0.5, **kw) -> np.ndarray:
+    data, _ = sf.read(str(espeak_wav(text, tmp_path / "s.wav", lead_s=0.3, tail_s=tail_s, **kw)), dtype="float32")
+    return data
+
+
+def test_features_shape_and_left_padding():
+    a = np.random.default_rng(0).standard_normal(SR * 3).astype(np.float32) * 0.1
+    f = turn.log_mel(a)
+    assert f.shape == (80, 800) and f.dtype == np.float32
+    w = turn.last_window(a)
+    assert len(w) == SR * 8 and not w[: SR * 5].any() and np.array_equal(w[SR * 5 :], a)
+    assert np.array_equal(turn.last_window(np.arange(SR * 9, dtype=np.float32)), np.arange(SR, SR * 9, dtype=np.float32))
+
+
+@needs_model
+def test_features_match_the_reference_extractor():
+    """Our numpy log-mel equals the one shipped beside the model."""
+    src = turn.model_path().parent.parent / "_whisper_features.py"
+    if not src.exists():
+        pytest.skip("reference extractor not beside the model")
+    spec = importlib.util.spec_from_file_location("ref_features", src)
+    ref = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ref)
+    a = np.random.default_rng(1).standard_normal(SR * 5).astype(np.float32) * 0.1
+    assert np.abs(ref.compute_whisper_log_mel_features(turn.last_window(a)) - turn.log_mel(a)).max() < 1e-4
+
+
+def test_missing_model_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOICECOACH_SMART_TURN_MODEL", str(tmp_path / "nope.onnx"))
+    warnings = []
+    assert turn.load_turn_model(warn=warnings.append) is None
+    assert "pipecat-ai" in warnings[0] and "silence" in warnings[0]
+
+
+def test_unfinished_words():
+    assert turn.sounds_unfinished("the main reason is that the")
+    assert turn.sounds_unfinished("I would use it because")
+    assert not turn.sounds_unfinished("so we added dropout.")
+
+
+def test_endpointer_asks_the_turn_model_at_each_pause_and_ends_on_agreement():
+    calls = []
+
+    def model(audio):
+        calls.append(len(audio))
+        return 0.9
+
+    ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=model, turn_checks_s=(0.5, 1.0), turn_agree=2)
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    ended_at = None
+    for k, block in enumerate(np.split(np.concatenate([tone, np.zeros(SR * 3, np.float32)]), 40)):
+        if ep.feed(block):
+            ended_at = (k + 1) * 0.1
+            break
+    assert ep.end_reason == "turn" and len(calls) == 2 and all(n == SR * 8 for n in calls)
+    assert 1.9 <= ended_at <= 2.2  # 1 s of sound, then the second look at 1.0 s of silence
+
+
+def test_endpointer_without_agreement_waits_for_the_silence():
+    ep = Endpointer(EnergyVAD(), end_silence_s=2.0, turn=lambda a: 0.1, turn_checks_s=(0.5, 1.0), turn_agree=2)
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    audio = np.concatenate([tone, np.zeros(SR * 3, np.float32)])
+    ended = [ep.feed(b) for b in np.split(audio, 40)]
+    assert ep.end_reason == "silence" and ended.index(True) >= 29
+
+
+@pytest.mark.slow
+@needs_model
+def test_smart_turn_hears_complete_vs_cut_mid_clause(tmp_path):
+    model = turn.SmartTurn()
+    complete = model(speech("It is the standard loss for logistic regression.", tmp_path, tail_s=0.5))
+    cut = model(speech("I would use cross entropy for classification because it", tmp_path, tail_s=0.5))
+    assert complete > 0.5 > cut
+
+
+@pytest.mark.slow
+@needs_model
+def test_words_veto_a_mid_clause_pause(tmp_path, whisper):
+    """Smart Turn takes this espeak-ng pause for an end; the last words do not."""
+    judge = turn.TurnJudge(turn.SmartTurn(), whisper.quick_words)
+    audio = speech("The main reason is that the", tmp_path, tail_s=1.0)
+    assert judge.model(audio) > 0.5
+    assert judge(audio) == 0.0
+    assert judge(speech("So we added dropout to the model.", tmp_path, tail_s=1.0)) > 0.5
+
+
+def test_fillers_of_the_verbatim_decode_join_the_plain_words():
+    from voicecoach.models import Transcript, Word
+    from voicecoach.verbatim import merge_fillers
+
+    def t(spec):
+        words = [Word(word=w, start=s, end=s + 0.3) for w, s in spec]
+        return Transcript(text=" ".join(w for w, _ in spec), words=words, engine="x", model="x")
+
+    plain = t([("So", 0.0), ("the", 0.5), ("cache", 0.9), ("expires.", 1.3)])
+    verbatim = t([("So,", 0.0), ("um,", 0.3), ("the", 0.6), ("cash", 0.9), ("uh", 1.2), ("expires.", 1.5)])
+    merged = merge_fillers(plain, verbatim)
+    assert merged.text == "So, um, the cache uh expires."  # plain words (with the verbatim comma after "So"), fillers added
+    assert [w.start for w in merged.words] == sorted(w.start for w in merged.words)
+    assert merge_fillers(plain, t([("So", 0.0), ("the", 0.5)])) is plain
+
+
+def test_long_audio_is_cut_in_the_pauses():
+    from voicecoach.streaming import cut_points
+
+    a = np.random.default_rng(0).standard_normal(SR * 200).astype(np.float32) * 0.1
+    a[SR * 55 : SR * 56] = 0  # a pause inside the search window of the first cut
+    cuts = cut_points(a, piece_s=60)
+    assert 55 <= cuts[0] / SR <= 56 and len(cuts) == 3 and all(b - a <= SR * 60 for a, b in zip([0, *cuts], [*cuts, len(a)]))
