@@ -27,6 +27,8 @@ def closed_port() -> int:
 
 
 
+LLM_CARDS = Path(__file__).parent / "data" / "llm_cards"  # the cards the scripted replies were written for
+
 @pytest.fixture(scope="module")
 def bank():
     """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
@@ -161,7 +163,7 @@ def test_cli_scores_with_a_found_server_and_no_key(servers):
         "mistakes": [{"index": i, "verdict": "not_made", "quote": ""} for i in range(1, 4)],
         "structure": 3, "delivery": 3, "coverage": 2, "overall": 35, "top_fixes": ["Explain the gradient."]})))
     text = "For classification I use cross entropy, because cross entropy compares predicted probabilities with the labels."
-    proc = run_cli(["score", "--card", "cross-entropy-vs-mse", "--text", text, "--json"],
+    proc = run_cli(["score", "--card", str(LLM_CARDS / "cross-entropy-vs-mse.yaml"), "--text", text, "--json"],
                    env={"VOICECOACH_LOCAL_SERVERS": f"openai@{s.address}", "OPENAI_API_KEY": ""})
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)

@@ -46,6 +46,8 @@ GOOD_M = [("not_made", ""), ("not_made", ""), ("not_made", "")]
 
 
 
+LLM_CARDS = Path(__file__).parent / "data" / "llm_cards"  # the cards the scripted replies were written for
+
 @pytest.fixture(scope="module")
 def bank():
     """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
@@ -221,7 +223,7 @@ def test_cli_scores_with_llm_and_falls_back(server, tmp_path):
 
     env = {"OPENAI_API_KEY": FAKE_KEY}
     server.replies.append(Scripted(content=reply(GOOD_KP, GOOD_M, overall=90)))
-    args = ["score", "--card", "cross-entropy-vs-mse", "--text", STRONG, "--json", "--model", "openai/test-model", "--api-base", server.base]
+    args = ["score", "--card", str(LLM_CARDS / "cross-entropy-vs-mse.yaml"), "--text", STRONG, "--json", "--model", "openai/test-model", "--api-base", server.base]
     proc = run_cli(args, env=env)
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
