@@ -44,7 +44,9 @@ def test_practice_over_alsa_file_device(alsa_file_device, tmp_path, isolated_hom
     wav_to_raw(answer, mic, pad_tail_s=6.0)
     # the card version ANSWER was written for (the bank's card has since been rewritten)
     card = Path(__file__).parent / "data" / "llm_cards" / "cross-entropy-vs-mse.yaml"
-    proc = run_cli(["practice", "--card", str(card), "--json"], env=env, timeout=240)
+    # the file "microphone" speaks from its first second, over the question: with
+    # barge-in on that would (rightly) stop the question, which is checked below
+    proc = run_cli(["practice", "--card", str(card), "--json"], env={**env, "VOICECOACH_BARGE_IN": "off"}, timeout=240)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["stop_reason"] == "silence"
