@@ -62,6 +62,18 @@ def offline_judge(embedder):
     return OfflineJudge(embedder)
 
 
+# The bank's cards as the LLM-path tests' scripted replies, quotes and one
+# spoken answer were written for them (see tests/data/llm_cards/README.md).
+LLM_CARDS = ROOT / "tests" / "data" / "llm_cards"
+
+
+@pytest.fixture(scope="session")
+def llm_bank():
+    from voicecoach.questions import load_bank
+
+    return load_bank([LLM_CARDS], include_builtin=False)
+
+
 @pytest.fixture(scope="session")
 def bank():
     from voicecoach.questions import load_bank

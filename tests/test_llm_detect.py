@@ -9,7 +9,8 @@ import socket
 import time
 
 import pytest
-from pathlib import Path
+
+from tests.conftest import LLM_CARDS
 
 from tests.openai_server import ChatServer, Scripted
 from voicecoach.config import load_settings
@@ -26,15 +27,10 @@ def closed_port() -> int:
         return s.getsockname()[1]  # closed again: nothing listens there
 
 
-
-LLM_CARDS = Path(__file__).parent / "data" / "llm_cards"  # the cards the scripted replies were written for
-
 @pytest.fixture(scope="module")
-def bank():
-    """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
-    from voicecoach.questions import load_bank
+def bank(llm_bank):
+    return llm_bank  # the cards the scripted replies and quotes were written for
 
-    return load_bank([Path(__file__).parent / "data" / "llm_cards"], include_builtin=False)
 
 @pytest.fixture
 def servers():

@@ -48,13 +48,10 @@ def scripted_judge(script: dict[str, list[tuple[str, str]]], overall: int = 90):
     return respond
 
 
-
 @pytest.fixture(scope="module")
-def bank():
-    """The cards the scripted replies and quotes were written for (tests/data/llm_cards)."""
-    from voicecoach.questions import load_bank
+def bank(llm_bank):
+    return llm_bank  # the cards the scripted replies and quotes were written for
 
-    return load_bank([Path(__file__).parent / "data" / "llm_cards"], include_builtin=False)
 
 @pytest.fixture
 def server():

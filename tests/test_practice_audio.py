@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import VOICECOACH, espeak_wav, run_cli, wav_to_raw, wer
+from tests.conftest import LLM_CARDS, VOICECOACH, espeak_wav, run_cli, wav_to_raw, wer
 from voicecoach.audiofile import read_audio, resample
 
 
@@ -43,7 +43,7 @@ def test_practice_over_alsa_file_device(alsa_file_device, tmp_path, isolated_hom
     answer = espeak_wav(ANSWER, tmp_path / "answer.wav", rate_wpm=150, lead_s=1.0)
     wav_to_raw(answer, mic, pad_tail_s=6.0)
     # the card version ANSWER was written for (the bank's card has since been rewritten)
-    card = Path(__file__).parent / "data" / "llm_cards" / "cross-entropy-vs-mse.yaml"
+    card = LLM_CARDS / "cross-entropy-vs-mse.yaml"
     # the file "microphone" speaks from its first second, over the question: with
     # barge-in on that would (rightly) stop the question, which is checked below
     proc = run_cli(["practice", "--card", str(card), "--json"], env={**env, "VOICECOACH_BARGE_IN": "off"}, timeout=240)
