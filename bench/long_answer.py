@@ -269,7 +269,7 @@ def child_file(args) -> dict:
 
 def child_practice(args) -> dict:
     from voicecoach import audio
-    from voicecoach.cli import _engines
+    from voicecoach.core.app import make_engines as _engines
     from voicecoach.config import ensure_home, load_settings
     from voicecoach.questions import load_bank
     from voicecoach.session import AnswerInput, Coach, Lazy

@@ -98,45 +98,13 @@ def _settings(**flags):
 def _bank(settings, banks):
     from .questions import load_bank
 
-    bank = load_bank([settings.user_bank, *banks])
-    return bank
+    return load_bank([settings.user_bank, *banks])
 
 
 def _engines(settings):
-    from .session import Engines, Lazy
+    from .core.app import make_engines
 
-    def synth():
-        if settings.voice.startswith("piper"):
-            from .tts_piper import PiperSynthesizer
-
-            return PiperSynthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
-        from .tts import Pyttsx3Synthesizer
-
-        return Pyttsx3Synthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
-
-    def stt():
-        from .stt import make_transcriber
-
-        return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size,
-                                keep_fillers=settings.stt_verbatim, cache_dir=settings.home / "models")
-
-    def judge():
-        from .judge import make_judge
-
-        return make_judge(settings)
-
-    transcriber = Lazy(stt)
-
-    def turn():
-        from .turn import TurnJudge, load_turn_model
-
-        model = load_turn_model(warn=lambda m: _err_console().print(f"[yellow]{m}[/yellow]"))
-        if model is None:
-            return None
-        t = transcriber.get()
-        return TurnJudge(model, getattr(t, "quick_words", None) or (lambda audio: t.transcribe(audio).words))
-
-    return Engines(synthesizer=Lazy(synth), transcriber=transcriber, judge=Lazy(judge), turn=Lazy(turn))
+    return make_engines(settings, warn=lambda m: _err_console().print(f"[yellow]{m}[/yellow]"))
 
 
 def _enter_pressed():
@@ -162,9 +130,8 @@ def _enter_pressed():
 def _coach(settings, json_out, *, need_mic: bool):
     from . import audio
     from .config import ensure_home
+    from .core.app import App
     from .report import ConsoleUI
-    from .session import Coach
-    from .store import Store
 
     ensure_home(settings)
     play = None
@@ -172,7 +139,6 @@ def _coach(settings, json_out, *, need_mic: bool):
         audio.check_devices(need_input=need_mic, need_output=settings.speak, input_device=settings.input_device, output_device=settings.output_device)
         def play(samples, rate, blocking=True):
             audio.play(samples, rate, device=settings.output_device, blocking=blocking)
-    store = Store(settings.db_path, settings.audio_dir)
     ui = ConsoleUI(json_mode=json_out)
     voice = None
     if need_mic:  # the microphone opens with the question: nothing said at its end is lost; barge-in
@@ -181,8 +147,8 @@ def _coach(settings, json_out, *, need_mic: bool):
 
         voice = Voice(play=play, playing=audio.playing, stop=audio.stop_playback, open_mic=lambda: audio.Microphone(settings.input_device),
                       detector=SileroVAD, policy=BargeIn(settings.barge_in), warn=ui.warn)
-    return Coach(settings=settings, engines=_engines(settings), store=store, ui=ui, play=play,
-                 record=audio.record if need_mic else None, stop_checks=[_enter_pressed()], voice=voice)
+    app = App(settings=settings, warn=lambda m: _err_console().print(f"[yellow]{m}[/yellow]"))
+    return app.coach(ui, play=play, record=audio.record if need_mic else None, voice=voice, stop_checks=[_enter_pressed()])
 
 
 def _emit_json(result) -> None:

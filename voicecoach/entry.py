@@ -1,0 +1,10 @@
+"""The `voicecoach` command: the CLI's group plus the web app's `serve`.
+The one place that knows both front ends."""
+
+from .cli import main
+from .web.command import serve
+
+main.add_command(serve)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

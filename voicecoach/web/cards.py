@@ -1,0 +1,7 @@
+"""The cards pages (being built)."""
+
+from __future__ import annotations
+
+
+def routes() -> list:
+    return []

@@ -1,0 +1,7 @@
+"""The practice pages (being built)."""
+
+from __future__ import annotations
+
+
+def routes() -> list:
+    return []
