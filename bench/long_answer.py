@@ -72,7 +72,7 @@ def make_speech(path: Path, seconds: float, seed: int = 7) -> int:
     sys.path.insert(0, str(ROOT))
     from tests.test_speech import asterisk_clips
     from voicecoach.audiofile import WavWriter, read_audio
-    from voicecoach.session import CLOSING_PHRASES
+    from voicecoach.answer_text import CLOSING_PHRASES
 
     rng = np.random.default_rng(seed)
     clips = [read_audio(c) for c, ref in asterisk_clips(400) if not CLOSING_PHRASES.search(ref) and "thank" not in ref.lower()]
@@ -249,7 +249,7 @@ class StageUI(BenchUI):
 def child_file(args) -> dict:
     """What `voicecoach score --answer-file` runs (cli._coach, Coach.attempt),
     with a UI that notes the peak of each stage."""
-    from voicecoach.cli import _coach, _settings
+    from voicecoach.cli.base import _coach, _settings
     from voicecoach.questions import load_bank
     from voicecoach.session import AnswerInput
 

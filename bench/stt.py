@@ -37,7 +37,7 @@ ENGINES = [
 def child(engine: str, beam: int, n_clips: int) -> dict:
     """Runs in its own process: load, warm up, transcribe, report as JSON."""
     from voicecoach.audiofile import read_audio
-    from voicecoach.stt import make_transcriber
+    from voicecoach.stt_engines import make_transcriber
 
     clips = asterisk_clips(n_clips)
     warmup = asterisk_clips(200)[-1][0]  # a short prompt outside the measured set

@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--beam", type=int, default=1)
     a = ap.parse_args()
     from voicecoach.audiofile import read_audio
-    from voicecoach.stt import make_transcriber
+    from voicecoach.stt_engines import make_transcriber
 
     parts, refs = [], []
     for path, ref in asterisk_clips(a.prompts):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import espeak_wav
-from tests.test_orchestration import fake_record, make_coach
+from tests.fakes import fake_record, make_coach
 from voicecoach import audio
 from voicecoach.commands import match_command, typed_command
 from voicecoach.interview import Interview

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import VOICECOACH, espeak_wav, run_cli
-from tests.test_orchestration import make_coach
+from tests.fakes import make_coach
 from voicecoach import history as h
 from voicecoach.audiofile import read_audio, write_wav
 from voicecoach.session import AnswerInput

@@ -3,78 +3,19 @@ delivery metrics on hand-made word timings."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 
 import numpy as np
 import pytest
 
 from voicecoach import delivery
-from voicecoach.config import load_settings
-from voicecoach.embed import HashEmbedder
 from voicecoach.errors import Interrupted, NoSpeechError
-from voicecoach.judge.offline import OfflineJudge
 from voicecoach.models import Recording, Transcript, Word
-from voicecoach.session import AnswerInput, Coach, Engines, Lazy, strip_closing_phrase
+from voicecoach.session import AnswerInput, Lazy, strip_closing_phrase
 from voicecoach.store import Store
 from voicecoach.stt import FakeTranscriber
-from voicecoach.tts import FakeSynthesizer
 
-
-class RecordingUI:
-    def __init__(self):
-        self.events = []
-
-    def show_card(self, card):
-        self.events.append(("card", card.id))
-
-    def status(self, message):
-        self.events.append(("status", message))
-        return contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def listening(self):
-        self.events.append(("listening",))
-        yield lambda tick: None
-
-    def info(self, m):
-        self.events.append(("info", m))
-
-    def warn(self, m):
-        self.events.append(("warn", m))
-
-    def show_result(self, result, card):
-        self.events.append(("result", result.scores.overall))
-
-
-def make_coach(tmp_path, text="Cross entropy compares predicted probabilities with the labels.", record=None, speak=True):
-    settings = load_settings(home=tmp_path / "home", speak=speak)
-    synth = FakeSynthesizer()
-    played = []
-    engines = Engines(synthesizer=Lazy(lambda: synth), transcriber=Lazy(lambda: FakeTranscriber(text)), judge=Lazy(lambda: OfflineJudge(HashEmbedder())))
-    store = Store(settings.db_path, settings.audio_dir)
-    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r, blocking=True: played.append(len(s)), record=record)
-    return coach, synth, played
-
-
-def fake_record(seconds=20.0, reason="silence", raise_after=None):
-    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
-        from voicecoach.audiofile import WavWriter
-
-        w = WavWriter(path)
-        for i in range(int(seconds)):
-            chunk = np.full(16000, 0.1, np.float32)
-            w.write(chunk)
-            on_audio(chunk)
-            if raise_after is not None and i + 1 >= raise_after:
-                w.close()
-                exc = KeyboardInterrupt()
-                exc.partial_recording = Recording(path=str(path), sample_rate=16000, duration_s=w.duration_s, stop_reason="interrupted")
-                raise exc
-        w.close()
-        return Recording(path=str(path), sample_rate=16000, duration_s=w.duration_s, stop_reason=reason)
-
-    return record
+from tests.fakes import fake_record, make_coach
 
 
 def test_microphone_attempt_speaks_records_scores_and_saves(tmp_path, bank, monkeypatch):

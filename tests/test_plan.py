@@ -262,7 +262,7 @@ def test_plan_cli_save_list_show_delete(isolated_home):
 
 
 def test_plan_runs_as_an_interview_and_history_filters_by_plan(tmp_path, isolated_home, bank):
-    from tests.test_orchestration import make_coach
+    from tests.fakes import make_coach
     from voicecoach.interview import Interview
     from voicecoach.session import AnswerInput
     from voicecoach.store_plans import load_plan, save_plan

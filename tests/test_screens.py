@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_orchestration import make_coach
+from tests.fakes import make_coach
 from voicecoach import tally
 from voicecoach.interview import Interview
 
@@ -69,7 +69,8 @@ def test_typed_answer_delivery_is_not_measured(tmp_path, bank):
 
     from voicecoach.judge import scoring
     from voicecoach.report import render_result
-    from voicecoach.report_html import render_html, render_markdown
+    from voicecoach.report_html import render_html
+    from voicecoach.report_md import render_markdown
     from voicecoach.session import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
@@ -409,7 +410,8 @@ def test_marks_have_a_legend_and_no_judge_internals(tmp_path, bank):
     from rich.console import Console
 
     from voicecoach.report import render_result
-    from voicecoach.report_html import render_html, render_markdown
+    from voicecoach.report_html import render_html
+    from voicecoach.report_md import render_markdown
     from voicecoach.session import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_orchestration import make_coach
+from tests.fakes import make_coach
 from voicecoach.audiofile import write_wav
 from voicecoach.errors import DatabaseCorrupt, DatabaseLocked
 from voicecoach.session import AnswerInput

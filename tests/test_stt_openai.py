@@ -138,7 +138,7 @@ def test_empty_audio_is_an_empty_transcript(ow):
 @pytest.mark.parametrize("model", ["/nonexistent/whisper-model.pt", "no-such-model"])
 def test_unloadable_model_is_a_clear_error(model, tmp_path):
     require_openai_whisper()
-    from voicecoach.stt import make_transcriber
+    from voicecoach.stt_engines import make_transcriber
 
     with pytest.raises(TranscriptionError, match="cannot load openai-whisper model") as info:
         make_transcriber("openai-whisper", model)

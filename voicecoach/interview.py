@@ -8,9 +8,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from .models import AttemptResult, Card, KeyPointResult, Transcript
+from .models import AttemptResult, Card, KeyPointResult
 from .session import AnswerInput, Coach
-from .typed import typed_answer  # noqa: F401  (text mode; cli.py imports it from here)
+from .typed import typed_answer  # noqa: F401  (text mode; the CLI imports it from here)
 
 Persona = Literal["friendly", "neutral", "tough"]
 
@@ -250,12 +250,3 @@ class Interview:
         from . import tally
 
         return tally.closing_line(tally.from_results(results))
-
-
-def merge_transcripts(first: Transcript, second: Transcript) -> Transcript:
-    """The main answer followed by the follow-up answer (times of the second
-    shifted past the first)."""
-    shift = (first.duration_s or (first.words[-1].end if first.words else 0.0)) + 1.0
-    words = list(first.words) + [w.model_copy(update={"start": round(w.start + shift, 3), "end": round(w.end + shift, 3)}) for w in second.words]
-    return first.model_copy(update={"text": f"{first.text} {second.text}".strip(), "words": words,
-                                    "duration_s": round(shift + (second.duration_s or 0.0), 3)})

@@ -391,4 +391,3 @@ def render_html(results: list[AttemptResult], audio: dict[str, bytes] | None = N
             + f"\n</main><script>{JS}</script></body></html>\n")
 
 
-from .report_md import render_markdown  # noqa: E402,F401  (the Markdown report lives in report_md.py)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import delivery as delivery_mod
 from . import feedback as feedback_mod
+from .answer_text import CLOSING_PHRASES, strip_closing_phrase
 from .audiofile import SAMPLE_RATE, read_audio, write_wav
 from .config import Settings
 from .errors import Interrupted, NoSpeechError, VoicecoachError
@@ -28,12 +29,6 @@ T = TypeVar("T")
 # Asked as the first thing in an answer, this re-reads the question.
 REPEAT_REQUEST = re.compile(r"\b(repeat (the|that|your)( question)?|say (that|it) again|come again|pardon)\b", re.I)
 MAX_REPEATS = 2
-
-CLOSING_PHRASES = re.compile(
-    r"\b(my (final )?answer|end of (my )?answer|i'?m done|i am done|that'?s all|that is all|that'?s it( from me)?)[.!]?\s*$",
-    re.I,
-)
-
 
 class Lazy(Generic[T]):
     """A component built on first use, or in the background ahead of time
@@ -107,22 +102,6 @@ class AnswerInput:
         """Refuse an empty typed answer before anything is saved for it."""
         if self.text is not None and not self.text.strip():
             raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
-
-
-def strip_closing_phrase(t: Transcript) -> Transcript:
-    """Drop a closing phrase ("...that's my answer.") from the end, with the
-    short clause it sits in."""
-    m = CLOSING_PHRASES.search(t.text)
-    if not m:
-        return t
-    head = t.text[: m.start()]
-    cut = max(head.rfind("."), head.rfind("?"), head.rfind("!"), head.rfind(","))
-    if cut >= 0 and len(head[cut + 1 :].split()) <= 4:
-        head = head[: cut + 1]
-    text = head.rstrip(" ,")
-    n_drop = len(t.text.split()) - len(text.split())
-    words = t.words[: len(t.words) - n_drop] if t.words and len(t.words) >= n_drop else t.words
-    return t.model_copy(update={"text": text, "words": words})
 
 
 @dataclass
@@ -424,7 +403,7 @@ class Coach:
         """Score the card again on the main answer plus the follow-up answer,
         saved as a new result of the main attempt: the follow-up counts
         towards the card's coverage."""
-        from .interview import merge_transcripts
+        from .answer_text import merge_transcripts
 
         transcript = merge_transcripts(main.transcript, follow.transcript)
         rec = None

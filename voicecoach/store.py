@@ -171,7 +171,7 @@ class Store:
         except StoreError:
             self._conn.close()
             raise
-        from .store_recovery import save_pending
+        from .store_pending import save_pending
 
         save_pending(self)
 
@@ -349,7 +349,7 @@ class Store:
         try:
             self.insert_result(result, _now())
         except DatabaseLocked as exc:
-            from .store_recovery import keep_pending
+            from .store_pending import keep_pending
 
             kept = keep_pending(self, result)
             if kept is None:

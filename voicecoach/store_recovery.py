@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .errors import DatabaseCorrupt, StoreError
+from .errors import DatabaseCorrupt
 from .models import AttemptResult, Card
 from .store import MIGRATIONS, REPAIR_HINT, Store, connect_ro, new_id
 
@@ -390,52 +390,3 @@ def _keep(db_path: Path) -> Path:
             shutil.copy2(db_path, kept)
             return kept
     raise DatabaseCorrupt(f"cannot find a free name to keep {db_path} under; nothing was changed")
-
-
-# ------------------------------------------------------------------ pending
-
-
-def pending_dir(store: Store) -> Path:
-    return store.db_path.parent / "pending"
-
-
-def keep_pending(store: Store, result: AttemptResult) -> Path | None:
-    """Write a score that could not be saved to pending/ (private, atomic)."""
-    folder = pending_dir(store)
-    path = folder / f"{result.attempt_id}-{new_id('p')[-6:]}.json"
-    tmp = path.with_suffix(".tmp")
-    old = os.umask(0o077)
-    try:
-        folder.mkdir(exist_ok=True)
-        tmp.write_text(result.model_dump_json(), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        return None
-    finally:
-        os.umask(old)
-    return path
-
-
-def save_pending(store: Store) -> None:
-    """Save the scores an earlier run kept under pending/. Each file is
-    claimed by renaming it, so two processes never save one twice; one that
-    cannot be saved yet (still locked, its attempt unknown) stays."""
-    folder = pending_dir(store)
-    if not folder.is_dir():
-        return
-    with store.waiting_at_most(0.2):  # still locked: leave them for next time, do not hold up this command
-        for path in sorted(folder.glob("*.json")):
-            claimed = path.with_suffix(".saving")
-            try:
-                os.replace(path, claimed)
-            except OSError:
-                continue  # another process took it
-            try:
-                result = AttemptResult.model_validate(json.loads(claimed.read_text(encoding="utf-8")))
-                if store.attempt(result.attempt_id) is None:
-                    raise ValueError("its attempt is not in the database")
-                store.insert_result(result, result.created_at)
-            except (OSError, ValueError, StoreError):
-                os.replace(claimed, path)
-                continue
-            claimed.unlink()

@@ -192,13 +192,3 @@ class FakeTranscriber:
             start = i / self.wps
             words.append(Word(word=token, start=round(start, 3), end=round(start + 0.8 / self.wps, 3)))
         return Transcript(text=self.text, words=words, engine="fake", model="fake", duration_s=len(audio) / 16000)
-
-
-def make_transcriber(engine: str, model: str, beam_size: int = 5, keep_fillers: bool = True, cache_dir: Path | None = None) -> Transcriber:
-    if engine in ("faster-whisper", "faster_whisper"):
-        return FasterWhisperTranscriber(model, beam_size=beam_size, keep_fillers=keep_fillers, cache_dir=cache_dir)
-    if engine in ("openai-whisper", "whisper"):
-        from .stt_openai import OpenAIWhisperTranscriber
-
-        return OpenAIWhisperTranscriber(model, keep_fillers=keep_fillers, cache_dir=cache_dir)
-    raise TranscriptionError(f"unknown speech-to-text engine {engine!r}", hint="Use faster-whisper or openai-whisper.")

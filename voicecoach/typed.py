@@ -6,12 +6,11 @@ not part of it; Ctrl-C keeps what was typed (TypedInterrupt carries it)."""
 from __future__ import annotations
 
 import os
-import re
 import select
 import sys
 import time
 
-from .session import CLOSING_PHRASES
+from .answer_text import CLOSING_PHRASES
 
 DONE_WORDS = {"done", "i'm done", "im done", "end", "finished"}
 HOW_TO_FINISH = "finish with an empty line, or type \"done\" or \"that's my answer\""

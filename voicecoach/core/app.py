@@ -36,7 +36,7 @@ def make_engines(settings: Settings, warn: Warn = _ignore):
         return Pyttsx3Synthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
 
     def stt():
-        from ..stt import make_transcriber
+        from ..stt_engines import make_transcriber
 
         return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size,
                                 keep_fillers=settings.stt_verbatim, cache_dir=settings.home / "models")

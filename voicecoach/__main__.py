@@ -1,0 +1,5 @@
+"""python -m voicecoach: the same as the voicecoach command."""
+
+from .entry import main
+
+main()

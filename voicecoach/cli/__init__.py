@@ -1,0 +1,12 @@
+"""The command line: click commands only. They parse flags, call the core
+and print; errors become messages and exit codes in base.handle_errors.
+
+Each module registers its commands on the one group, `main`."""
+
+from . import doctor, history, plan, practice, questions, screens, views  # noqa: F401  (register the commands)
+from .base import main
+from .screens import _set_short_help
+
+_set_short_help(main)
+
+__all__ = ["main"]
