@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from voicecoach import delivery
+from voicecoach.cli.base import full_hint
 from voicecoach.errors import Interrupted, NoSpeechError
 from voicecoach.models import Recording, Transcript, Word
 from voicecoach.session import AnswerInput, Lazy, strip_closing_phrase
@@ -180,7 +181,7 @@ def test_ctrl_c_while_scoring_marks_the_attempt_incomplete(tmp_path, bank, monke
     coach.engines.judge = Lazy(lambda: Boom())
     with pytest.raises(Interrupted, match="audio is saved") as info:
         coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
-    assert "voicecoach rescore" in info.value.hint
+    assert info.value.step.kind == "rescore" and "voicecoach rescore" in full_hint(info.value)
     assert coach.store.attempts()[0]["status"] == "incomplete"
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.fakes import make_coach
+from voicecoach.cli.base import full_hint
 from voicecoach import tally
 from voicecoach.interview import Interview
 
@@ -120,7 +121,7 @@ def test_ctrl_c_during_a_typed_answer_keeps_the_text(tmp_path, bank):
         Interview(coach, typed=typed).run([bank.get("cross-entropy-vs-mse")], sid)
     rows = coach.store.session_attempts(sid)
     assert len(rows) == 1 and rows[0]["status"] == "incomplete" and rows[0]["answer_text"] == "Cross-entropy because"
-    assert rows[0]["id"] in stopped.value.message and f"voicecoach rescore {rows[0]['id']}" in stopped.value.hint
+    assert rows[0]["id"] in stopped.value.message and f"voicecoach rescore {rows[0]['id']}" in full_hint(stopped.value)
     assert coach.store.sessions()[0]["ended_at"]
     again = coach.rescore(rows[0]["id"])
     assert again.transcript.text == "Cross-entropy because" and coach.store.attempt(rows[0]["id"])["status"] == "scored"

@@ -14,12 +14,12 @@ from typing import Callable
 import numpy as np
 
 from .audiofile import SAMPLE_RATE, WavWriter
-from .errors import AudioDeviceError
+from .errors import AudioDeviceError, Step
 from .models import Recording
 from .vad import Endpointer
 
-NO_DEVICE_HINT = ("Type the interview instead with --type (voicecoach practice --type), answer from a file with "
-                  "--answer-file answer.wav, or type one answer with --text \"...\".")
+# Without a device the answer can still be typed or given as a file.
+NO_DEVICE = Step("no_device")
 
 
 _ALSA_HANDLER = None  # the C callback must outlive every ALSA call
@@ -79,7 +79,7 @@ def _sd():
     except OSError as exc:  # libportaudio2 missing
         raise AudioDeviceError(
             "the PortAudio library is not installed, so voicecoach cannot use a microphone or speaker",
-            hint="Install it (Debian/Ubuntu: sudo apt-get install libportaudio2), or " + NO_DEVICE_HINT,
+            hint="Install it (Debian/Ubuntu: sudo apt-get install libportaudio2).", step=NO_DEVICE,
         ) from exc
     return sd
 
@@ -115,7 +115,7 @@ def check_devices(need_input: bool, need_output: bool, input_device=None, output
     if missing:
         what = " and ".join(missing)
         raise AudioDeviceError(f"no {what} found" + (f" (device {input_device or output_device!r})" if (input_device or output_device) else ""),
-                               hint=NO_DEVICE_HINT + " Use --no-speak to skip spoken output. 'voicecoach devices' lists what is available.")
+                               step=Step("no_device", {"speaker": True}))
 
 
 def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True) -> None:
@@ -131,7 +131,7 @@ def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True) -> 
         sd.stop()
         raise
     except sd.PortAudioError as exc:
-        raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker, or use --no-speak.") from exc
+        raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker.", step=Step("no_speak")) from exc
 
 
 def playing() -> bool:
@@ -202,7 +202,7 @@ class Microphone:
             self._latency = float(self._stream.latency or 0.0)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
-            raise AudioDeviceError(f"cannot open the microphone: {exc}", hint=NO_DEVICE_HINT) from exc
+            raise AudioDeviceError(f"cannot open the microphone: {exc}", step=NO_DEVICE) from exc
         self.opened_at = time.monotonic()
 
     def read(self, timeout: float = 0.1) -> tuple[float, np.ndarray] | None:
@@ -269,7 +269,7 @@ def record(
                     if chunk is None and time.monotonic() - last_audio > 3.0:
                         raise AudioDeviceError(
                             "the microphone stopped delivering audio (was it unplugged?)",
-                            hint="What was recorded so far is saved. " + NO_DEVICE_HINT,
+                            hint="What was recorded so far is saved.", step=NO_DEVICE,
                         )
                 if chunk is not None:
                     last_audio = time.monotonic()

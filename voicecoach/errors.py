@@ -1,18 +1,38 @@
 """The one error hierarchy. Adapters raise these (chained ``from`` the library's
-exception); only the CLI turns them into messages and exit codes."""
+exception); only the front ends turn them into messages (and exit codes).
+
+An error says what went wrong (``message``), what to check in plain words
+(``hint``, naming no command or flag) and, as data, the next step a front end
+can offer (``step``): the CLI words it as a command line (cli/base.py), the
+web app as a link or a button."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """A next step the user can take, for a front end to word. Kinds:
+    rescore (attempt_id, session_id?), report_session (session_id),
+    score_file (card_id, path), no_speak, list_devices, list_voices,
+    list_questions, list_history, type_answer, offline_judge, api_base,
+    plan_exists (name), plan_delete (name)."""
+
+    kind: str
+    values: dict = field(default_factory=dict)
+
 
 class VoicecoachError(Exception):
-    """Base class. ``hint`` says what the user can do about it."""
+    """Base class. ``hint`` says what the user can check; ``step`` what they can do next."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", step: Step | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.step = step
 
     def __str__(self) -> str:
         return self.message
@@ -63,8 +83,8 @@ class JudgeError(VoicecoachError):
 class LLMError(JudgeError):
     """A provider failure, mapped from litellm's many exception classes."""
 
-    def __init__(self, message: str, hint: str = "", reason: str = "error") -> None:
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: str = "", reason: str = "error", step: Step | None = None) -> None:
+        super().__init__(message, hint, step)
         # no_key | auth | timeout | rate_limit | connection | server | bad_reply | error
         self.reason = reason
 
@@ -77,8 +97,8 @@ class DatabaseCorrupt(StoreError):
     """The session database file is damaged. Nothing is written to it; the
     commands that only read show what can still be read."""
 
-    def __init__(self, message: str, hint: str = "", detail: str = "") -> None:
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: str = "", detail: str = "", step: Step | None = None) -> None:
+        super().__init__(message, hint, step)
         self.detail = detail  # SQLite's own words, e.g. "database disk image is malformed"
 
 

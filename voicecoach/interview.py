@@ -115,7 +115,7 @@ class Interview:
         """The scored answer; None when a typed answer's time ran out before
         anything was typed (no attempt is saved). EOFError: the input ended."""
         if self.typed is not None:
-            from .errors import Interrupted
+            from .errors import Interrupted, Step
             from .typed import TypedInterrupt
 
             try:
@@ -124,9 +124,10 @@ class Interview:
                 kept = self.coach.keep_typed(card, exc.text, session_id, prompt=prompt, parent_id=parent_id)
                 if kept:
                     raise Interrupted(f"stopped; what you typed is saved as attempt {kept} (incomplete)",
-                                      hint=f"Score it with: voicecoach rescore {kept}   (the session: voicecoach report {session_id})") from None
+                                      step=Step("rescore", {"attempt_id": kept, "session_id": session_id})) from None
                 raise Interrupted("stopped; nothing had been typed for this question",
-                                  hint=f"Your earlier answers are saved: voicecoach report {session_id}" if self.results else "") from None
+                                  hint="Your earlier answers are saved." if self.results else "",
+                                  step=Step("report_session", {"session_id": session_id}) if self.results else None) from None
             if not text.strip():
                 self.coach.ui.info("No answer was typed in time; on to the next question.")
                 return None

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import LLMError
+from .errors import LLMError, Step
 
 _KEY_RX = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|key-[A-Za-z0-9_\-]{6,}|AIza[0-9A-Za-z_\-]{10,}|(?<=api_key=)[^&\s'\"]+|Bearer\s+[A-Za-z0-9._\-]+)")
 
@@ -122,7 +122,7 @@ def map_exception(exc: Exception, model: str) -> LLMError:
     status = getattr(exc, "status_code", None)
     key_var_name = key_var(model)
     if "missing credentials" in low or "api_key" in low and ("must be set" in low or "missing" in low) or "no api key" in low:
-        return LLMError(f"no API key for {model}", hint=f"Set {key_var_name}, or drop --model to use the offline judge.", reason="no_key")
+        return LLMError(f"no API key for {model}", hint=f"Set {key_var_name}.", reason="no_key", step=Step("offline_judge"))
     if name == "AuthenticationError" or status == 401 or status == 403:
         return LLMError(f"the API key for {model} was rejected", hint=f"Check {key_var_name}.", reason="auth")
     if name in ("Timeout", "APITimeoutError") or "timed out" in low or "timeout" in name.lower():
@@ -130,13 +130,13 @@ def map_exception(exc: Exception, model: str) -> LLMError:
     if name == "RateLimitError" or status == 429:
         return LLMError(f"{model} is rate-limiting requests", hint="Wait a minute and rescore, or use the offline judge.", reason="rate_limit")
     if name == "APIConnectionError" and ("connect" in low or "refused" in low or "resolve" in low or "network" in low) or "connection refused" in low or "connecterror" in low or "connection error" in low:
-        return LLMError(f"cannot reach the server for {model}", hint="Check the network or --api-base, and that the server is running.", reason="connection")
+        return LLMError(f"cannot reach the server for {model}", hint="Check the network, the server's address and that the server is running.", reason="connection", step=Step("api_base"))
     if name in ("NotFoundError",) or status == 404:
         return LLMError(f"model {model!r} was not found by the provider", hint="Check the model name (litellm's 'provider/model' form).", reason="not_found")
     if name in ("InternalServerError", "ServiceUnavailableError", "BadGatewayError") or (status and status >= 500):
         return LLMError(f"the provider for {model} had a server error", hint="Try again later, or use the offline judge.", reason="server")
     if name == "APIConnectionError":
-        return LLMError(f"cannot reach the server for {model}: {msg[:200]}", hint="Check the network or --api-base.", reason="connection")
+        return LLMError(f"cannot reach the server for {model}: {msg[:200]}", hint="Check the network and the server's address.", reason="connection", step=Step("api_base"))
     return LLMError(f"the LLM call to {model} failed ({name}): {msg[:200]}", reason="error")
 
 

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from .paths import BUILTIN_BANK
-from .errors import CardError
+from .errors import CardError, Step
 from .models import Card
 
 CARD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -90,8 +90,8 @@ class Bank:
             return self.cards[card_id]
         except KeyError:
             close = [c for c in self.cards if card_id.lower() in c]
-            hint = f"Did you mean: {', '.join(close[:5])}?" if close else "List ids with 'voicecoach questions list'."
-            raise CardError(f"no question with id {card_id!r}", hint=hint) from None
+            hint = f"Did you mean: {', '.join(close[:5])}?" if close else ""
+            raise CardError(f"no question with id {card_id!r}", hint=hint, step=None if close else Step("list_questions")) from None
 
     def filter(self, category: str | None = None, difficulty: str | None = None, search: str | None = None) -> list[Card]:
         out = []
@@ -110,7 +110,7 @@ class Bank:
     def pick(self, rng: random.Random | None = None, **filters) -> Card:
         pool = self.filter(**filters)
         if not pool:
-            raise CardError("no question matches those filters", hint="Try 'voicecoach questions list' to see what is there.")
+            raise CardError("no question matches those filters", step=Step("list_questions"))
         return (rng or random.Random()).choice(pool)
 
 

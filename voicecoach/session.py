@@ -20,7 +20,7 @@ from . import feedback as feedback_mod
 from .answer_text import CLOSING_PHRASES, strip_closing_phrase
 from .audiofile import SAMPLE_RATE, read_audio, write_wav
 from .config import Settings
-from .errors import Interrupted, NoSpeechError, VoicecoachError
+from .errors import Interrupted, NoSpeechError, Step, VoicecoachError
 from .models import AttemptResult, Card, Recording, Transcript
 from .store import Store
 from .streaming import StreamingTranscriber
@@ -101,7 +101,7 @@ class AnswerInput:
     def check(self) -> None:
         """Refuse an empty typed answer before anything is saved for it."""
         if self.text is not None and not self.text.strip():
-            raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
+            raise NoSpeechError("the typed answer is empty", hint="Type your answer.", step=Step("type_answer"))
 
 
 @dataclass
@@ -220,7 +220,7 @@ class Coach:
         if given.text is not None:
             text = given.text.strip()
             if not text:
-                raise NoSpeechError("the typed answer is empty", hint="Type your answer after --text.")
+                raise NoSpeechError("the typed answer is empty", hint="Type your answer.", step=Step("type_answer"))
             return Transcript(text=text, engine="typed", model=""), None, None
         if given.file:
             audio = read_audio(given.file)
@@ -248,7 +248,7 @@ class Coach:
                 secs = partial.duration_s if partial else 0.0
                 self.store.mark(attempt_id, "incomplete", secs)
                 raise Interrupted(f"stopped; the {secs:.0f} s recorded so far are saved as attempt {attempt_id}",
-                                  hint=f"Score it later with: voicecoach score --card {card.id} --answer-file {audio_path}") from None
+                                  step=Step("score_file", {"card_id": card.id, "path": str(audio_path)})) from None
             except VoicecoachError as exc:
                 partial = getattr(exc, "partial_recording", None)
                 if partial:
@@ -262,7 +262,7 @@ class Coach:
             if rec.stop_reason == "no_speech":
                 stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)
-                raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level ('voicecoach devices'), then try again; or answer with --text.")
+                raise NoSpeechError("I didn't hear an answer", hint="Check the microphone level, then try again.", step=Step("type_answer", {"devices": True}))
         if given.file:
             with self.ui.status("Transcribing your answer..."):
                 from .streaming import transcribe_in_pieces
@@ -279,7 +279,7 @@ class Coach:
         transcript = strip_closing_phrase(transcript)
         if not transcript.words:
             self.store.mark(attempt_id, "no_speech", rec.duration_s)
-            raise NoSpeechError("no speech was found in the answer audio", hint="Check the recording, or answer with --text.")
+            raise NoSpeechError("no speech was found in the answer audio", hint="Check the recording.", step=Step("type_answer"))
         return transcript, rec, audio
 
     # ----------------------------------------------------------------- attempt
@@ -309,7 +309,7 @@ class Coach:
                 self.store.keep_text(attempt_id, given.text.strip())
             kept = has_audio or bool(given.text and given.text.strip())
             saved = f"; the answer's {'audio' if has_audio else 'text'} is saved as attempt {attempt_id}" if kept else ""
-            raise Interrupted(f"stopped{saved}", hint=f"Score it later with: voicecoach rescore {attempt_id}" if kept else "") from None
+            raise Interrupted(f"stopped{saved}", step=Step("rescore", {"attempt_id": attempt_id}) if kept else None) from None
         if given.source == "microphone" or self.settings.speak:
             try:
                 self.say(result.spoken_feedback, mark="speaking_started")

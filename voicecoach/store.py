@@ -23,16 +23,14 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import DatabaseCorrupt, DatabaseLocked, StoreError
+from .errors import DatabaseCorrupt, DatabaseLocked, Step, StoreError
 from .models import AttemptResult, Card
 
 # A voicecoach write takes milliseconds; 10 s rides out a slow disk or another
 # voicecoach's commit, but not a process that holds the lock indefinitely.
 BUSY_TIMEOUT_S = 10.0
 
-REPAIR_HINT = ("Nothing was written to it. 'voicecoach history' still lists the sessions that can be read; "
-               "'voicecoach repair' keeps the damaged file (as {name}.corrupt-<time>) and rebuilds the database "
-               "from them. Audio files are untouched.")
+REPAIR_HINT = "Nothing was written to it. Audio files are untouched."  # the step: Step("repair", {"name": ...})
 
 MIGRATIONS: list[str] = [
     # 1: sessions, attempts, results
@@ -239,7 +237,7 @@ class Store:
 
     def _corrupt(self, detail: str) -> DatabaseCorrupt:
         return DatabaseCorrupt(f"cannot open the session database {self.db_path}: the file is damaged ({detail})",
-                               hint=REPAIR_HINT.format(name=self.db_path.name), detail=detail)
+                               hint=REPAIR_HINT, step=Step("repair", {"name": self.db_path.name}), detail=detail)
 
     def _error(self, exc: sqlite3.DatabaseError, action: str) -> StoreError:
         """Map SQLite's exception for ``action`` ('open', 'read' or 'save')."""
@@ -423,7 +421,7 @@ class Store:
                 return kind, (exact or [rows[0][0]])[0]
             if len(rows) > 1:
                 raise StoreError(f"{ref!r} matches {len(rows)} {table}; give more of the id")
-        raise StoreError(f"no attempt or session {ref!r}", hint="'voicecoach history' lists them.")
+        raise StoreError(f"no attempt or session {ref!r}", step=Step("list_history"))
 
     def session_attempts(self, session_id: str) -> list[sqlite3.Row]:
         return self._read("SELECT * FROM attempts WHERE session_id = ? ORDER BY created_at, rowid", (session_id,))

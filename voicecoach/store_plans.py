@@ -5,7 +5,7 @@ a plan keeps those sessions."""
 
 from __future__ import annotations
 
-from .errors import PlanError
+from .errors import PlanError, Step
 from .plan_models import InterviewPlan
 from .store import Store
 
@@ -15,7 +15,7 @@ def save_plan(store: Store, plan: InterviewPlan, replace: bool = False) -> None:
         exists = c.execute("SELECT 1 FROM plans WHERE name = ?", (plan.name,)).fetchone()
         if exists and not replace:
             raise PlanError(f"a plan named {plan.name!r} already exists",
-                            hint="Pick another --name, add --replace, or delete it: voicecoach plan delete " + plan.name)
+                            step=Step("plan_exists", {"name": plan.name}))
         c.execute("INSERT OR REPLACE INTO plans (name, created_at, role, plan_json) VALUES (?, ?, ?, ?)",
                   (plan.name, plan.created_at, plan.profile.role, plan.model_dump_json()))
 
@@ -28,12 +28,12 @@ def load_plan(store: Store, name: str) -> InterviewPlan:
     rows = store._read("SELECT plan_json FROM plans WHERE name = ?", (name,))
     if not rows:
         close = sorted(n for n in plan_names(store) if name.lower() in n)
-        hint = f"Did you mean: {', '.join(close[:5])}?" if close else "'voicecoach plan list' shows the saved plans."
-        raise PlanError(f"no plan named {name!r}", hint=hint)
+        hint = f"Did you mean: {', '.join(close[:5])}?" if close else ""
+        raise PlanError(f"no plan named {name!r}", hint=hint, step=None if close else Step("plan_list"))
     try:
         return InterviewPlan.model_validate_json(rows[0][0])
     except ValueError as exc:
-        raise PlanError(f"the saved plan {name!r} is unreadable", hint=f"Delete it and build it again: voicecoach plan delete {name}") from exc
+        raise PlanError(f"the saved plan {name!r} is unreadable", hint="Delete it and build it again.", step=Step("plan_delete", {"name": name})) from exc
 
 
 def list_plans(store: Store) -> list[dict]:

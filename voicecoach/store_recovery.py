@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .errors import DatabaseCorrupt
+from .errors import DatabaseCorrupt, Step
 from .models import AttemptResult, Card
 from .store import MIGRATIONS, REPAIR_HINT, Store, connect_ro, new_id
 
@@ -331,7 +331,7 @@ def salvaged_store(db_path: Path, audio_dir: Path, problem: str = "", card_for: 
     store.fill(s.rows)
     store.salvage = s
     store.refuse_writes(DatabaseCorrupt(f"the session database {db_path} is damaged, so nothing can be saved to it",
-                                        hint=REPAIR_HINT.format(name=Path(db_path).name), detail=problem))
+                                        hint=REPAIR_HINT, step=Step("repair", {"name": Path(db_path).name}), detail=problem))
     return store, s
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import SpeechSynthesisError
+from .errors import SpeechSynthesisError, Step
 
 
 class Synthesizer(Protocol):
@@ -45,14 +45,14 @@ class Pyttsx3Synthesizer:
         except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is absent
             raise SpeechSynthesisError(
                 f"cannot start the speech engine: {exc}",
-                hint="Install espeak-ng (sudo apt-get install espeak-ng), or use --no-speak.",
+                hint="Install espeak-ng (sudo apt-get install espeak-ng).", step=Step("no_speak"),
             ) from exc
         self._done = threading.Event()
         self._engine.connect("finished-utterance", lambda name, completed: self._done.set())
         if voice:
             ids = {v.id for v in self._engine.getProperty("voices")}
             if voice not in ids:
-                raise SpeechSynthesisError(f"unknown voice {voice!r}", hint="'voicecoach voices' lists the installed ones.")
+                raise SpeechSynthesisError(f"unknown voice {voice!r}", step=Step("list_voices"))
             self._engine.setProperty("voice", voice)
         self._engine.setProperty("rate", int(rate))
         self._engine.setProperty("volume", float(volume))

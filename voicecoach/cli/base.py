@@ -33,8 +33,9 @@ def handle_errors(fn):
         except VoicecoachError as exc:
             con = _err_console()
             con.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
-            if exc.hint:
-                con.print(f"[dim]hint:[/dim] {escape(exc.hint)}")
+            hint = full_hint(exc)
+            if hint:
+                con.print(f"[dim]hint:[/dim] {escape(hint)}")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             _err_console().print("[yellow]interrupted[/yellow]")
@@ -60,6 +61,41 @@ def handle_errors(fn):
             sys.exit(70)
 
     return wrapper
+
+
+def step_words(step) -> str:
+    """An error's next step (errors.Step), worded as a command line."""
+    if step is None:
+        return ""
+    v = step.values
+    words = {
+        "rescore": lambda: f"Score it later with: voicecoach rescore {v.get('attempt_id')}"
+                           + (f"   (the session: voicecoach report {v['session_id']})" if v.get("session_id") else ""),
+        "report_session": lambda: f"See them with: voicecoach report {v.get('session_id')}",
+        "score_file": lambda: f"Score it later with: voicecoach score --card {v.get('card_id')} --answer-file {v.get('path')}",
+        "no_speak": lambda: "Use --no-speak to skip spoken output." + (" 'voicecoach devices' lists what is available." if v.get("devices") else ""),
+        "no_device": lambda: ("Type the interview instead with --type (voicecoach practice --type), answer from a file with "
+                              "--answer-file answer.wav, or type one answer with --text \"...\".")
+                             + (" Use --no-speak to skip spoken output. 'voicecoach devices' lists what is available." if v.get("speaker") else ""),
+        "repair": lambda: (f"'voicecoach history' still lists the sessions that can be read; 'voicecoach repair' keeps the damaged "
+                           f"file (as {v.get('name')}.corrupt-<time>) and rebuilds the database from them."),
+        "plan_list": lambda: "'voicecoach plan list' shows the saved plans.",
+        "list_devices": lambda: "'voicecoach devices' lists what is available.",
+        "list_voices": lambda: "'voicecoach voices' lists the installed ones.",
+        "list_questions": lambda: "Try 'voicecoach questions list' to see what is there.",
+        "list_history": lambda: "'voicecoach history' lists them.",
+        "type_answer": lambda: ("'voicecoach devices' shows the microphone; or " if v.get("devices") else "Or ") + "answer with --text.",
+        "offline_judge": lambda: "Or drop --model to use the offline judge.",
+        "api_base": lambda: "Check --api-base.",
+        "plan_exists": lambda: f"Pick another --name, add --replace, or delete it: voicecoach plan delete {v.get('name')}",
+        "plan_delete": lambda: f"voicecoach plan delete {v.get('name')}",
+    }
+    return words[step.kind]() if step.kind in words else ""
+
+
+def full_hint(exc) -> str:
+    """What to check, then what to run."""
+    return " ".join(p for p in (exc.hint, step_words(getattr(exc, "step", None))) if p)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -25,7 +25,7 @@ DEFAULT_PROBES = "ollama@127.0.0.1:11434,openai@127.0.0.1:8080,openai@127.0.0.1:
 BUDGET_S = 0.3  # total wait when something listens but is slow; nothing listening costs ~1 ms
 SUGGESTED = "qwen2.5:7b-instruct"
 BETTER_JUDGE_HINT = (f"For a better judge, run a local model: install Ollama (ollama.com), then `ollama pull {SUGGESTED}`; "
-                     "voicecoach finds it while it runs. Or set --model (e.g. gpt-4o-mini with OPENAI_API_KEY).")
+                     "voicecoach finds it while it runs. Or set the judge's model (e.g. gpt-4o-mini with OPENAI_API_KEY).")
 # Models a server may list that cannot grade an answer.
 NOT_CHAT = ("embed", "rerank", "whisper", "tts", "bge-", "e5-", "minilm")
 

@@ -36,7 +36,7 @@ def serve(port, host, no_browser, model, api_base, offline, banks):
         run(core, host=host, port=port, open_browser=not no_browser,
             announce=lambda url: click.echo(f"voicecoach is running at {url}\n(Ctrl-C stops it.)"))
     except VoicecoachError as exc:
-        say(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
+        say(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))  # (startup errors name no step)
         sys.exit(exc.exit_code)
     except OSError as exc:  # the port is taken, the interface does not exist
         say(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}\nhint: leave out --port to use a free one.")

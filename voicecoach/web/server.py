@@ -10,7 +10,6 @@ from typing import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -20,6 +19,29 @@ from .security import Guard
 from .templating import render
 
 HERE = Path(__file__).parent
+
+
+def step_link(step) -> tuple[str, str]:
+    """An error's next step (errors.Step), worded for the page: (text, link)."""
+    if step is None:
+        return "", ""
+    v = step.values
+    links = {
+        "rescore": ("Open the saved attempt", f"/attempts/{v.get('attempt_id')}"),
+        "report_session": ("See your earlier answers", "/history"),
+        "score_file": ("Open your history", "/history"),
+        "no_speak": ("Practise with the sound off", "/practice?speak=0"),
+        "no_device": ("Type your answer instead", "/practice?mode=type"),
+        "repair": ("See what can still be read", "/history"),
+        "list_devices": ("Check the microphone and speaker in your browser's site settings", ""),
+        "list_voices": ("Choose another voice", "/practice"),
+        "list_questions": ("Browse the question cards", "/cards"),
+        "list_history": ("See your history", "/history"),
+        "type_answer": ("Type your answer instead", "/practice?mode=type"),
+        "offline_judge": ("Use the offline judge: restart with voicecoach serve --offline", ""),
+        "api_base": ("Check the server's address (voicecoach serve --api-base)", ""),
+    }
+    return links.get(step.kind, ("", ""))
 
 
 async def home(request: Request):
@@ -35,10 +57,11 @@ def create_app(core: App, token: str, hosts: set[str]):
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
 
     async def voicecoach_error(request: Request, exc: VoicecoachError):
-        return render(request, "error.html", status_code=400, message=exc.message, hint=exc.hint)
+        text, href = step_link(exc.step)
+        return render(request, "error.html", status_code=400, message=exc.message, hint=exc.hint, step_text=text, step_href=href)
 
     async def not_found(request: Request, exc):
-        return render(request, "error.html", status_code=404, message="There is no such page.", hint="")
+        return render(request, "error.html", status_code=404, message="There is no such page.", hint="", step_text="", step_href="")
 
     app = Starlette(routes=routes, exception_handlers={VoicecoachError: voicecoach_error, 404: not_found})
     app.state.core = core
