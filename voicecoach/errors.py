@@ -89,6 +89,14 @@ class LLMError(JudgeError):
         self.reason = reason
 
 
+class TypedInterrupt(KeyboardInterrupt):
+    """Ctrl-C while an answer was being typed: ``text`` is what was typed so far."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class StoreError(VoicecoachError):
     exit_code = 10
 

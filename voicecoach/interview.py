@@ -10,7 +10,6 @@ from typing import Callable, Literal
 
 from .models import AttemptResult, Card, KeyPointResult
 from .session import AnswerInput, Coach
-from .typed import typed_answer  # noqa: F401  (text mode; the CLI imports it from here)
 
 Persona = Literal["friendly", "neutral", "tough"]
 
@@ -104,6 +103,7 @@ class Interview:
     follow_up_writer: Callable[[Card, AttemptResult], str | None] | None = None  # LLM follow-ups
     rng: random.Random = field(default_factory=random.Random)
     opening: str = ""  # said before the introduction, e.g. the role of an interview plan
+    how_to_finish: str = "finish your answer"  # typed: how this front end ends an answer (the CLI: an empty line, "done")
     results: list[AttemptResult] = field(default_factory=list)
     _prompted: bool = False
 
@@ -115,8 +115,7 @@ class Interview:
         """The scored answer; None when a typed answer's time ran out before
         anything was typed (no attempt is saved). EOFError: the input ended."""
         if self.typed is not None:
-            from .errors import Interrupted, Step
-            from .typed import TypedInterrupt
+            from .errors import Interrupted, Step, TypedInterrupt
 
             try:
                 text = self._typed(prompt, card.answer_limit_s)
@@ -155,10 +154,8 @@ class Interview:
     def _run(self, cards: list[Card], session_id: str) -> list[AttemptResult]:
         limit = max(c.answer_limit_s for c in cards)
         n = len(cards)
-        from .typed import HOW_TO_FINISH
-
         intro = (TYPED_INTROS if self.typed is not None else INTROS)[self.persona].format(
-            n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=HOW_TO_FINISH)
+            n=n, questions="question" if n == 1 else "questions", mins=_minutes(limit), finish=self.how_to_finish)
         self._say(f"{self.opening} {intro}" if self.opening else intro)
         i = 0
         skipped = False

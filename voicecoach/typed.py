@@ -11,17 +11,10 @@ import sys
 import time
 
 from .answer_text import CLOSING_PHRASES
+from .errors import TypedInterrupt  # noqa: F401  (raised here; tests import it from here too)
 
 DONE_WORDS = {"done", "i'm done", "im done", "end", "finished"}
 HOW_TO_FINISH = "finish with an empty line, or type \"done\" or \"that's my answer\""
-
-
-class TypedInterrupt(KeyboardInterrupt):
-    """Ctrl-C while an answer was being typed: ``text`` is what was typed so far."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class LineReader:

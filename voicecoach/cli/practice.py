@@ -85,26 +85,14 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
 
 def run_interview(coach, settings, cards, session_id: str, *, persona: str = "neutral", follow_ups: int | None = None,
                   think_s: float = 0.0, typed: bool = False, rng=None, json_out: bool = False, opening: str = "") -> list:
-    """The interview flow (introduction, questions, follow-ups, commands
-    between questions, closing) for practice and review."""
-    import random
+    """The interview flow (core.flows.run_interview) with the terminal's I/O,
+    for practice and review."""
+    from ..core.flows import run_interview as interview
+    from ..typed import HOW_TO_FINISH, typed_answer
 
-    from ..interview import Interview, typed_answer
-
-    writer = None
-    if settings.named_model and not settings.offline:
-        from ..judge.followup import llm_follow_up
-        from ..llm import LiteLLMClient
-
-        writer = llm_follow_up(LiteLLMClient(model=settings.named_model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
-    n_follow = follow_ups if follow_ups is not None else (2 if persona == "tough" else 1)
-    hands_free = not typed and coach.record is not None and settings.command_window_s > 0
-    keys = _typed_command_check()
-    run = Interview(coach, persona=persona, follow_ups=n_follow, think_s=think_s, typed=typed_answer if typed else None,
-                    between=_between_questions() if sys.stdin.isatty() else None, follow_up_writer=writer, rng=rng or random.Random(),
-                    listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
-                    command_window_s=settings.command_window_s, opening=opening)
-    results = run.run(cards, session_id)
+    results = interview(coach, cards, session_id, persona=persona, follow_ups=follow_ups, think_s=think_s,
+                        typed=typed_answer if typed else None, between=_between_questions() if sys.stdin.isatty() else None,
+                        keys=_typed_command_check(), rng=rng, opening=opening, how_to_finish=HOW_TO_FINISH)
     if json_out:
         for r in results:
             _emit_json(r)
