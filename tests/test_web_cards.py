@@ -71,7 +71,7 @@ def test_a_card_page_shows_everything_to_study(client, core):
     assert r.status_code == 200
     for text in (card.title, card.key_points[0], card.common_mistakes[0].text, card.sample_answer[:40]):
         assert text.replace("'", "&#39;").replace('"', "&#34;") in r.text
-    assert f"/practice?card={card.id}" in r.text and "Edit a copy" in r.text  # a built-in card
+    assert f"/practice/q/{card.id}" in r.text and "Edit a copy" in r.text  # a built-in card
     assert client.get("/cards/no-such-card").status_code == 404
 
 

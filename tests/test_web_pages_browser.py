@@ -146,14 +146,12 @@ def test_history_and_cards_pages_in_a_browser(server, browser, tmp_path, bank, m
     page = pages.pages["wide"]
     # a click on a word of the transcript seeks the recording (when the audio route serves it)
     page.goto(f"{server}/attempts/{spoken}")
-    audio_ok = page.evaluate(f"fetch('/audio/{spoken}').then(r => r.ok)")
-    if audio_ok:
-        page.wait_for_function("document.querySelector('.attempt audio').readyState >= 1")
-        word = page.locator(".transcript .w").nth(10)
-        start = float(word.get_attribute("data-start"))
-        word.click()
-        page.wait_for_function(f"Math.abs(document.querySelector('.attempt audio').currentTime - {start}) < 1.5")
-        page.wait_for_selector(".transcript .w.now", timeout=5000)  # the word playing is highlighted
+    page.wait_for_function("document.querySelector('.attempt audio').readyState >= 1")
+    word = page.locator(".transcript .w").nth(10)
+    start = float(word.get_attribute("data-start"))
+    word.click()
+    page.wait_for_function(f"Math.abs(document.querySelector('.attempt audio').currentTime - {start}) < 1.5")
+    page.wait_for_selector(".transcript .w.now", timeout=5000)  # the word playing is highlighted
 
     # the card editor with errors: each shown at its field, the typed text kept
     for name, p in pages.pages.items():

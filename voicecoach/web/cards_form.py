@@ -16,6 +16,9 @@ from ..questions import check_card, parse_card
 
 MISTAKE_ROWS = 6  # the card schema allows up to six common mistakes
 TEXT_FIELDS = ("id", "title", "category", "difficulty", "why_asked", "how_to_answer", "key_points", "sample_answer", "tags", "time_limit_s")
+LABELS = {"id": "Id", "title": "Question", "category": "Category", "difficulty": "Difficulty", "why_asked": "Why it is asked",
+          "how_to_answer": "How to answer", "key_points": "Key points", "sample_answer": "Sample answer",
+          "common_mistakes": "Common mistakes", "tags": "Tags", "time_limit_s": "Time limit"}
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -33,6 +36,19 @@ class CardForm:
     @property
     def error_count(self) -> int:
         return sum(len(v) for v in self.errors.values())
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(element id to jump to, field name, message) for each problem, in form order."""
+        order = ["card", "title", "id", "category", "difficulty", "time_limit_s", "why_asked", "how_to_answer", "key_points",
+                 "sample_answer", "common_mistakes", *(f"mistake_{i}" for i in range(MISTAKE_ROWS)), "tags"]
+        out = []
+        for name in sorted(self.errors, key=lambda n: order.index(n) if n in order else len(order)):
+            if name.startswith("mistake_"):
+                target, label = f"mistake_text_{name[8:]}", f"Mistake {int(name[8:]) + 1}"
+            else:
+                target, label = ("common_mistakes" if name == "common_mistakes" else name), LABELS.get(name, "")
+            out += [(target, label, m) for m in self.errors[name]]
+        return out
 
 
 def blank() -> CardForm:
@@ -82,11 +98,11 @@ def card_data(f: CardForm, origin: dict | None = None) -> tuple[dict, list[int |
         kind = m["kind"] if m["kind"] in {k.value for k in MistakeKind} else ""
         item: dict = {"text": m["text"]}
         if m["key_point"]:
-            if not m["key_point"].isdigit():
+            if m["key_point"].isdigit():
+                item["key_point"] = int(m["key_point"])
+                kind = kind or "omission"  # a key point number makes it the absence of that key point
+            else:  # said here; the mistake is still checked (and still counts) without it
                 f.add(f"mistake_{i}", f"the key point must be a number (1 for the first key point), not {m['key_point']!r}")
-                continue
-            item["key_point"] = int(m["key_point"])
-            kind = kind or "omission"  # a key point number makes it the absence of that key point
         if kind:
             item["kind"] = kind
         mistakes.append(item if kind else m["text"])  # a bare string: the card schema infers its kind from its wording
