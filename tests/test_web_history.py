@@ -186,3 +186,50 @@ def test_pages_need_the_token(filled):
         c.cookies.clear()
         for url in ("/history", f"/attempts/{filled['weak'].attempt_id}", "/review", "/export", "/compare"):
             assert c.get(url).status_code == 403
+
+
+def test_an_unscored_attempt_and_a_follow_up(filled, client, bank, isolated_home):
+    """An answer interrupted before scoring is listed and shown (with what was
+    typed); a follow-up answer's id leads to its attempt."""
+    from voicecoach.core.app import App
+
+    store = App.from_flags().open_store()
+    try:
+        sid = filled["sessions"][0]
+        cut, _ = store.new_attempt(sid, bank.get("mla-l1-vs-l2"), "text")
+        store.keep_text(cut, "L1 gives sparse weights and")
+        store.mark(cut, "interrupted")
+        follow, _ = store.new_attempt(sid, bank.get("cross-entropy-vs-mse"), "text", parent_id=filled["strong"].attempt_id, prompt="Why?")
+    finally:
+        store.close()
+    r = client.get("/history", params={"status": "interrupted"})
+    assert f"/attempts/{cut}" in r.text and "1 attempt (filtered, of 5)" in r.text
+    r = client.get(f"/attempts/{cut}")
+    assert r.status_code == 200 and "Not scored" in r.text and "L1 gives sparse weights and" in r.text
+    r = client.get(f"/attempts/{follow}")
+    assert r.status_code == 303 and r.headers["location"] == f"/attempts/{filled['strong'].attempt_id}"
+
+
+def test_a_long_history_lists_the_latest_first_then_all(filled, client, monkeypatch):
+    monkeypatch.setattr("voicecoach.web.history_data.SHOWN", 2)
+    r = client.get("/history")
+    assert "4 attempts" in r.text and r.text.count('class="nowrap"><a href="/attempts/') == 2
+    assert "Show all 4 attempts" in r.text and "all=1" in r.text
+    r = client.get("/history", params={"all": "1"})
+    assert r.text.count('class="nowrap"><a href="/attempts/') == 4 and "Show all" not in r.text
+
+
+def test_the_plan_filter(filled, client, bank):
+    from voicecoach.core.app import App
+
+    store = App.from_flags().open_store()
+    try:
+        sid = store.new_session("interview", plan="ml-engineer")
+        aid, _ = store.new_attempt(sid, bank.get("cross-entropy-vs-mse"), "text")
+        store.insert_result(filled["strong"].model_copy(update={"attempt_id": aid}), filled["strong"].created_at)
+    finally:
+        store.close()
+    r = client.get("/history")
+    assert '<option selected>ml-engineer</option>' not in r.text and "<option>ml-engineer</option>" in r.text
+    r = client.get("/history", params={"plan": "ml-engineer"})
+    assert "1 attempt (filtered, of 5)" in r.text and f"/attempts/{aid}" in r.text

@@ -39,7 +39,7 @@ def history(request: Request):
     core = request.app.state.core
     f = Filters.of(request.query_params)
     with opened(request) as store:
-        data = history_page(store, core.bank, f)
+        data = history_page(store, core.bank, f, show_all=request.query_params.get("all") == "1")
     return render(request, "history.html", f=f, deleted=request.query_params.get("deleted", ""), **data)
 
 

@@ -15,8 +15,10 @@ from ..store import Store
 from .history_charts import sparkline, verdict_strip
 
 LIMIT = 5000  # attempts read for one page: years of daily practice
+SHOWN = 100  # attempts listed before "show all": the page stays light
+KEY_POINT_ATTEMPTS = 300  # the latest scored attempts whose key points are read (each is a saved record to parse)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FILTERS = ("category", "card", "plan", "status", "since", "until")
+FILTERS = ("category", "card", "plan", "status", "since", "until")  # "all" (list every attempt) is no filter
 
 
 @dataclass
@@ -54,14 +56,15 @@ def titles(store_rows: list[dict], bank) -> dict[str, str]:
     return {r["card_id"]: (bank.cards[r["card_id"]].title if r["card_id"] in bank.cards else r["card_id"]) for r in store_rows}
 
 
-def history_page(store: Store, bank, f: Filters) -> dict:
+def history_page(store: Store, bank, f: Filters, show_all: bool = False) -> dict:
     every = h.rows(store, limit=LIMIT)
-    items = every
-    if f.card or f.category or f.plan:
-        items = h.rows(store, card_id=f.card or None, category=f.category or None, plan=f.plan or None, limit=LIMIT)
-    items = [r for r in items if f.keep(r)]
+    sessions = store.sessions(limit=100_000)
+    plans = sorted({s["plan_name"] for s in sessions if s["plan_name"]})
+    # h.rows' filters (card, category as part of the name, plan), applied to the rows already read: one query, not two
+    in_plan = {s["id"] for s in sessions if s["plan_name"] == f.plan} if f.plan else None
+    items = [r for r in every if (not f.card or r["card_id"] == f.card) and (not f.category or f.category.lower() in r["category"].lower())
+             and (in_plan is None or r["session_id"] in in_plan) and f.keep(r)]
     names = titles(every, bank)
-    plans = sorted({s["plan_name"] for s in store.sessions(limit=100_000) if s["plan_name"]})
     trends = h.category_trends(items)
     oldest_first = list(reversed(items))
     categories = []
@@ -69,8 +72,10 @@ def history_page(store: Store, bank, f: Filters) -> dict:
         points = [(r["created_at"], r["overall"]) for r in oldest_first if r["category"] == cat and r["overall"] is not None]
         categories.append({"name": cat, **t, "svg": sparkline(points)})
     scored = [r for r in oldest_first if r["overall"] is not None]
+    shown = items if show_all else items[:SHOWN]
     return {
-        "items": [dict(r, title=names.get(r["card_id"], r["card_id"]), when=tally.local_time(r["created_at"])) for r in items],
+        "items": [dict(r, title=names.get(r["card_id"], r["card_id"]), when=tally.local_time(r["created_at"])) for r in shown],
+        "matching": len(items),
         "total": len(every),
         "options": {"category": sorted({r["category"] for r in every}),
                     "card": sorted({(r["card_id"], names[r["card_id"]]) for r in every}, key=lambda c: c[1].lower()),
@@ -78,6 +83,8 @@ def history_page(store: Store, bank, f: Filters) -> dict:
         "categories": categories,
         "progress": progress_chart(scored) if len(scored) > 1 else "",
         "key_points": key_points(store, items, names, only_card=f.card or None),
+        "key_points_over": min(len(scored), KEY_POINT_ATTEMPTS),
+        "key_points_cut": len(scored) > KEY_POINT_ATTEMPTS,
     }
 
 
@@ -85,9 +92,8 @@ def key_points(store: Store, items: list[dict], names: dict[str, str], only_card
     """Each key point's verdicts over time (oldest first). For one card: all
     its key points in the card's order; else the ``top`` most often missed."""
     seq: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for r in reversed(items):
-        if r["overall"] is None:
-            continue
+    latest = [r for r in items if r["overall"] is not None][:KEY_POINT_ATTEMPTS]  # items come newest first
+    for r in reversed(latest):
         result = store.latest_result(r["attempt_id"])
         for k in result.key_points if result else ():
             seq.setdefault((r["card_id"], k.key_point), []).append((r["created_at"], k.verdict))
