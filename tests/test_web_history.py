@@ -233,3 +233,26 @@ def test_the_plan_filter(filled, client, bank):
     assert '<option selected>ml-engineer</option>' not in r.text and "<option>ml-engineer</option>" in r.text
     r = client.get("/history", params={"plan": "ml-engineer"})
     assert "1 attempt (filtered, of 5)" in r.text and f"/attempts/{aid}" in r.text
+
+
+def test_score_an_attempt_again(filled, tmp_path, isolated_home):
+    """Rescore with the app's judge (here the test coach's offline judge): a
+    new score is added, the earlier one kept and listed."""
+    from voicecoach.core.app import App
+
+    coach, _, _ = make_coach(tmp_path, speak=False)
+    core = App.from_flags()
+    core._engines = coach.engines  # the bag-of-words offline judge: no model to load
+    coach.store.close()
+    weak = filled["weak"].attempt_id
+    with TestClient(create_app(core, TOKEN, {"testserver"}), base_url="http://testserver", follow_redirects=False) as c:
+        c.cookies.set(COOKIE, TOKEN)
+        assert c.post(f"/attempts/{weak}/rescore").status_code == 403  # the app's own origin only
+        r = c.post(f"/attempts/{weak}/rescore", headers=ORIGIN)
+        assert r.status_code == 303 and r.headers["location"] == f"/attempts/{weak}?rescored=1"
+        page = c.get(r.headers["location"]).text
+        assert "Scored again" in page and page.count("hash-bow") >= 2  # both scorings listed
+        assert c.post("/attempts/a-nope/rescore", headers=ORIGIN).status_code == 404
+    store = core.open_store()
+    assert len(store.results(weak)) == 2
+    store.close()

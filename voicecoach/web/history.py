@@ -55,6 +55,7 @@ def attempt(request: Request):
         card = store.parse_card(row)
         previous, following = neighbours(store, aid, card.id)
         session = store.session_attempts(row["session_id"])
+        scorings = [(tally.local_time(r.created_at), r.judge.kind, r.judge.model, r.scores.overall) for r in store.results(aid)]
     core = request.app.state.core
     result = att.result
     has_audio = bool(row["audio_path"]) and Path(row["audio_path"]).is_file()
@@ -63,7 +64,42 @@ def attempt(request: Request):
                   bank_card=core.bank.cards.get(card.id), audio_url=audio_url, when=tally.local_time(row["created_at"]),
                   transcript=Markup(transcript_html(result, att, with_audio=has_audio)) if result else "",
                   previous=previous, following=following, session_size=sum(1 for a in session if not a["parent_id"]),
-                  report_js=Markup(REPORT_JS))
+                  scorings=scorings, rescored=request.query_params.get("rescored") == "1", report_js=Markup(REPORT_JS))
+
+
+class _QuietUI:
+    """The coach's UI for a rescore: nothing to show while it works."""
+
+    def show_card(self, card) -> None:
+        pass
+
+    @contextmanager
+    def status(self, message: str):
+        yield
+
+    @contextmanager
+    def listening(self):
+        yield lambda tick: None
+
+    def info(self, message: str) -> None:
+        pass
+
+    warn = info
+
+    def show_result(self, result, card) -> None:
+        pass
+
+
+def rescore(request: Request):
+    """Score a saved attempt again with the current judge; earlier scores are kept."""
+    aid = request.path_params["attempt_id"]
+    core = request.app.state.core
+    with opened(request) as store:
+        row = store.attempt(aid)
+        if row is None:
+            raise HTTPException(404)
+        core.coach(_QuietUI(), store=store).rescore(aid)
+    return RedirectResponse(f"/attempts/{aid}?rescored=1", status_code=303)
 
 
 def delete_attempt(request: Request):
@@ -147,6 +183,7 @@ def routes() -> list:
     return [
         Route("/history", history, name="history"),
         Route("/attempts/{attempt_id}", attempt, name="attempt"),
+        Route("/attempts/{attempt_id}/rescore", rescore, methods=["POST"], name="rescore_attempt"),
         Route("/attempts/{attempt_id}/delete", delete_attempt, methods=["POST"], name="delete_attempt"),
         Route("/sessions/{session_id}/delete", delete_session, methods=["POST"], name="delete_session"),
         Route("/compare", compare, name="compare"),
