@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from tests.conftest import ROOT
 from voicecoach.core.app import App
 from voicecoach.embed import HashEmbedder
 from voicecoach.judge.offline import OfflineJudge
@@ -321,3 +322,52 @@ def test_typed_interview_with_a_follow_up(client, core):
     assert k.count("result") >= 4 and "between" in k and k[-1] == "done"
     assert any(e["type"] == "interviewer" and "Hi, thanks for joining" in e["text"] for e in events)
     assert any(e["type"] == "info" and e.get("link") == "/history" for e in events)
+
+
+def test_server_killed_mid_answer_loses_nothing_received(tmp_path, isolated_home):
+    """The server process dies (SIGKILL) while the candidate speaks: the WAV
+    on disk holds every frame the server had received."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import soundfile as sf
+    from websockets.sync.client import connect
+
+    port_file = tmp_path / "port"
+    env = {**os.environ, "VOICECOACH_HOME": str(isolated_home), "VOICECOACH_BARGE_IN": "off", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", f"from tests.browser import run_fake_server; run_fake_server({str(port_file)!r})"],
+                            env=env, cwd=ROOT)
+    try:
+        end = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text()) and time.monotonic() < end:
+            time.sleep(0.1)
+        port = int(port_file.read_text())
+        frames = speech_frames(tmp_path, seconds_silence=0.0)[:25]
+        with connect(f"ws://127.0.0.1:{port}/ws/practice", origin=f"http://127.0.0.1:{port}",
+                     additional_headers={"Cookie": f"{COOKIE}=browser-test-token"}) as ws:
+            ws.send(json.dumps({"type": "start", "mode": "single", "card": "cross-entropy-vs-mse", "answer": "voice"}))
+            while True:
+                ev = json.loads(ws.recv(timeout=60))
+                if ev["type"] == "play":
+                    ws.send(json.dumps({"type": "ended", "id": ev["id"]}))
+                if ev["type"] == "listening" and ev["on"]:
+                    break
+            for f in frames:
+                ws.send(f)
+            # wait until the server has the frames (the ticks report the audio it holds)
+            while True:
+                ev = json.loads(ws.recv(timeout=30))
+                if ev["type"] == "tick" and ev["elapsed"] >= len(frames) * 0.1 - 0.01:
+                    break
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    wavs = list((isolated_home / "audio").glob("*.wav"))
+    assert len(wavs) == 1
+    audio, rate = sf.read(str(wavs[0]), dtype="int16")
+    sent = np.frombuffer(b"".join(frames), dtype="<i2")
+    assert rate == 16000 and len(audio) == len(sent) and np.array_equal(audio, sent)

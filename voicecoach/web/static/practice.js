@@ -113,7 +113,11 @@
     };
   }
 
+  const times = window.voicecoachTimes = {};  // when each kind of event first and last arrived (ms)
   function handle(ev) {
+    const key = ev.type + (ev.type === "listening" ? (ev.on ? "_on" : "_off") : "");
+    if (!(key in times)) times[key] = performance.now();
+    times[key + "_last"] = performance.now();
     switch (ev.type) {
       case "card":
         $("question").textContent = ev.title;
