@@ -166,3 +166,13 @@ def test_saving_needs_the_apps_origin(client, isolated_home):
     assert client.post("/cards/new", data=GOOD).status_code == 403
     assert client.post("/cards/new", data=GOOD, headers={"origin": "http://attacker.example"}).status_code == 403
     assert not (isolated_home / "questions" / "my-own-question.yaml").exists()
+
+
+def test_renaming_your_card_moves_its_file(client, core, isolated_home):
+    assert client.post("/cards/new", data=GOOD, headers=ORIGIN).status_code == 303
+    r = client.post("/cards/my-own-question/edit", data=dict(GOOD, id="my-renamed-question"), headers=ORIGIN)
+    assert r.status_code == 303 and r.headers["location"] == "/cards/my-renamed-question?saved=saved"
+    files = sorted(p.name for p in (isolated_home / "questions").iterdir())
+    assert files == ["my-renamed-question.yaml"]
+    assert client.get("/cards/my-own-question").status_code == 404
+    assert "my-renamed-question" in core.bank.cards and not core.bank.problems

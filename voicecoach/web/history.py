@@ -168,7 +168,7 @@ def review(request: Request):
         for card, _, _ in queue:
             rows = store.attempts(card_id=card.id, limit=1, main_only=True)
             last[card.id] = rows[0]["id"] if rows else None
-    return render(request, "review.html", queue=queue, last=last)
+    return render(request, "review.html", queue=queue, last=last, in_bank=set(request.app.state.core.bank.cards))
 
 
 def export(request: Request):
@@ -176,7 +176,7 @@ def export(request: Request):
         data = h.common_names(store.export())
     name = f"voicecoach-export-{datetime.now().strftime('%Y%m%d-%H%M')}.json"
     return Response(json.dumps(data, indent=1), media_type="application/json",
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+                    headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})
 
 
 def routes() -> list:
