@@ -99,8 +99,15 @@ async def save_edit(request: Request):
 
 
 async def _save(request: Request, editing):
-    core = request.app.state.core
+    from starlette.concurrency import run_in_threadpool
+
     form = cf.from_post(await request.form())
+    # files and the bank's reload (every card file parsed) off the event loop: a practice socket keeps streaming
+    return await run_in_threadpool(_check_and_save, request, form, editing)
+
+
+def _check_and_save(request: Request, form: cf.CardForm, editing):
+    core = request.app.state.core
     replacing = _yours(core, editing.id) if editing is not None else None
     origin = editing.origin.model_dump(mode="json") if replacing is not None and editing.origin else None
     card = cf.validate(form, origin)
