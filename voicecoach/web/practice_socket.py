@@ -131,6 +131,15 @@ class LiveRun:
         coach = self.core.coach(self.ui, store=store, play=self.speaker.play, record=self.record if self.spoken else None,
                                 voice=voice, stop_checks=[self.ui.stop_check])
         coach.on_partial = self.ui.partial
+        if self.spoken:  # the coach speaks a follow-up question without showing it: the page shows it
+            attempt = coach.attempt
+
+            def shown_attempt(card, given, session_id, prompt=None, parent_id=None, **kw):
+                if parent_id is not None and prompt:
+                    self.send({"type": "interviewer", "text": prompt, "follow_up": True})
+                return attempt(card, given, session_id, prompt=prompt, parent_id=parent_id, **kw)
+
+            coach.attempt = shown_attempt
         return coach
 
     # ------------------------------------------------------------------ work

@@ -126,6 +126,7 @@
           const s = document.createElement("span"); s.className = "pill"; s.textContent = x; $("question-meta").appendChild(s); $("question-meta").append(" ");
         });
         limit = ev.limit_s;
+        $("state").textContent = "Listen to the question…";
         break;
       case "status":
         $("state").textContent = ev.text || ($("done").disabled ? "" : "Listening: speak now");
