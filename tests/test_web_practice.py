@@ -326,7 +326,9 @@ def test_typed_interview_with_a_follow_up(client, core):
     assert "Can you" in asked[1] or "could you" in asked[1].lower()  # the follow-up
     k = kinds(events)
     assert k.count("result") >= 4 and "between" in k and k[-1] == "done"
-    assert any(e["type"] == "interviewer" and "Hi, thanks for joining" in e["text"] for e in events)
+    intro = next(e["text"] for e in events if e["type"] == "interviewer")
+    assert "Hi, thanks for joining" in intro and "Score my answer" in intro and "empty line" not in intro  # the page's words
+    assert not any("empty line" in s for s in core.engines.synthesizer.get().spoken)
     assert any(e["type"] == "info" and e.get("link") == "/history" for e in events)
 
 

@@ -208,7 +208,9 @@ class WebUI:
         self.send({"type": "partial", "text": transcript.text})
 
     def info(self, message: str) -> None:
-        text = plain(message)
+        from .practice_socket import web_words
+
+        text = web_words(plain(message))
         if text.startswith("Interviewer:"):
             self.send({"type": "interviewer", "text": text.removeprefix("Interviewer:").strip()})
         elif text.startswith("Session ") and "voicecoach report" in text:

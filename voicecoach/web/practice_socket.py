@@ -131,6 +131,12 @@ class LiveRun:
         coach = self.core.coach(self.ui, store=store, play=self.speaker.play, record=self.record if self.spoken else None,
                                 voice=voice, stop_checks=[self.ui.stop_check])
         coach.on_partial = self.ui.partial
+        say = coach.say
+
+        def web_say(text: str, mark: str = "") -> None:
+            return say(web_words(text), mark=mark)
+
+        coach.say = web_say
         if self.spoken:  # the coach speaks a follow-up question without showing it: the page shows it
             attempt = coach.attempt
 
@@ -212,6 +218,13 @@ class LiveRun:
                     store.mark(row["id"], "incomplete")
         except Exception:  # noqa: BLE001 - best effort: the audio is on disk either way
             log.exception("could not mark an unfinished attempt")
+
+
+def web_words(text: str) -> str:
+    """The interviewer's lines, with the terminal's instructions put as the page's."""
+    from ..typed import HOW_TO_FINISH
+
+    return text.replace(HOW_TO_FINISH, "press Score my answer when you're done")
 
 
 def _answer_input():

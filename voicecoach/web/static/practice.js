@@ -160,11 +160,11 @@
       case "ask_text":
         $("typed-label").textContent = ev.prompt;
         $("answer-text").value = "";
-        show("typed"); show("between", false);
+        show("typed"); show("between", false); show("working", false);
         $("submit-text").disabled = false;
         $("answer-text").focus();
         break;
-      case "between": show("between"); show("live", false); break;
+      case "between": show("between"); show("live", false); show("working", false); break;
       case "busy":
         finished = true; stopMic();
         problem(ev.message, "");
@@ -172,7 +172,7 @@
         if (mode === "single") openTyped(); else show("choose");
         break;
       case "error":
-        finished = true; stopMic();
+        finished = true; stopMic(); show("working", false);
         problem(ev.message, ev.hint);
         $("done").disabled = true; $("state").textContent = "Stopped";
         if (mode === "single" && !$("feedback").children.length) openTyped();
@@ -189,7 +189,10 @@
     const block = document.createElement("div");
     block.className = "answer-block";
     const h = document.createElement("h2");
-    h.textContent = (ev.parent_id ? "Feedback on your follow-up answer" : mode === "interview" ? "Feedback: " + (ev.prompt || "") : "Feedback");
+    const again = ev.attempt_id && document.querySelector('#feedback .vc-result[data-attempt="' + ev.attempt_id + '"]');
+    h.textContent = again ? "Your answer and the follow-up, scored together" : ev.parent_id ? "Feedback on your follow-up answer"
+      : mode === "interview" ? "Feedback: " + (ev.prompt || "") : "Feedback";
+    show("working", false);
     block.appendChild(h);
     const body = document.createElement("div"); body.innerHTML = ev.html; block.appendChild(body);
     $("feedback").appendChild(block);
@@ -207,8 +210,8 @@
     const text = $("answer-text").value;
     if (!text.trim()) { problem("The answer is empty.", "Type your answer, then press Score my answer."); return; }
     problem("");
-    if (typedInterview) { send({ type: "answer_text", text: text }); show("typed", false); say("info", "Scoring your answer…"); return; }
-    $("submit-text").disabled = true; $("submit-text").textContent = "Scoring…";
+    if (typedInterview) { send({ type: "answer_text", text: text }); show("typed", false); show("working"); return; }
+    $("submit-text").disabled = true; $("submit-text").textContent = "Scoring…"; show("working");
     try {
       const body = new FormData(); body.append("card", cardId); body.append("text", text);
       const res = await fetch("/practice/answer", { method: "POST", body: body, credentials: "same-origin" });
@@ -220,7 +223,7 @@
       if (data.summary_url) playUrl(data.summary_url, null);
     } catch (err) {
       problem("voicecoach could not be reached.", "Is `voicecoach serve` still running? Your text is still in the box.");
-    } finally { $("submit-text").disabled = false; $("submit-text").textContent = "Score my answer"; }
+    } finally { $("submit-text").disabled = false; $("submit-text").textContent = "Score my answer"; show("working", false); }
   });
   if ($("stop-typed")) $("stop-typed").addEventListener("click", () => { send({ type: "command", command: "stop" }); show("typed", false); });
 
