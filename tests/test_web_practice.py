@@ -5,13 +5,11 @@ real speech in, events out) with fake engines."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 
 from tests.conftest import ROOT
 from voicecoach.core.app import App

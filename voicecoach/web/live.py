@@ -162,6 +162,13 @@ def plain(message: str) -> str:
     return _MARKUP.sub("", message)
 
 
+def web_words(text: str) -> str:
+    """The interviewer's lines, with the terminal's instructions put as the page's."""
+    from ..typed import HOW_TO_FINISH
+
+    return text.replace(HOW_TO_FINISH, "press Score my answer when you're done")
+
+
 class WebUI:
     """The coach's UI protocol (session.UI), as events for the page."""
 
@@ -208,8 +215,6 @@ class WebUI:
         self.send({"type": "partial", "text": transcript.text})
 
     def info(self, message: str) -> None:
-        from .practice_socket import web_words
-
         text = web_words(plain(message))
         if text.startswith("Interviewer:"):
             self.send({"type": "interviewer", "text": text.removeprefix("Interviewer:").strip()})

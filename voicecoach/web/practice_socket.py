@@ -29,7 +29,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import VoicecoachError
-from .live import Clips, PageGone, SocketMic, WebUI, BrowserSpeaker
+from .live import BrowserSpeaker, Clips, PageGone, SocketMic, WebUI, web_words
 
 log = logging.getLogger("voicecoach.web")
 MIC_LOCK = threading.Lock()  # one spoken session at a time: one microphone, and the CPU for Whisper
@@ -218,13 +218,6 @@ class LiveRun:
                     store.mark(row["id"], "incomplete")
         except Exception:  # noqa: BLE001 - best effort: the audio is on disk either way
             log.exception("could not mark an unfinished attempt")
-
-
-def web_words(text: str) -> str:
-    """The interviewer's lines, with the terminal's instructions put as the page's."""
-    from ..typed import HOW_TO_FINISH
-
-    return text.replace(HOW_TO_FINISH, "press Score my answer when you're done")
 
 
 def _answer_input():
