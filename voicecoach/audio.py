@@ -237,6 +237,7 @@ def record(
     on_audio: Callable[[np.ndarray], None] | None = None,
     mic: Microphone | None = None,
     preroll: list[np.ndarray] | tuple = (),
+    sync_every: int = 16,
 ) -> Recording:
     """Record 16 kHz mono from the microphone to ``path`` until the endpointer
     says the answer is over, ``should_stop`` returns a reason, the time limit
@@ -249,9 +250,12 @@ def record(
     ``mic``: a microphone opened earlier (it stays open; otherwise one is
     opened and closed here). ``preroll``: audio heard before this call that
     belongs to the answer (from the question's last sound, or from the
-    candidate's first word if they spoke over the question)."""
-    sd = _sd()
-    writer = WavWriter(path, SAMPLE_RATE)
+    candidate's first word if they spoke over the question). ``sync_every``:
+    how many blocks between updates of the WAV header (1: every block on disk
+    at once, for a microphone whose blocks arrive over a network)."""
+    sd = _sd() if mic is None else None  # a microphone given (a browser's) needs no PortAudio
+    port_error = sd.PortAudioError if sd is not None else ()
+    writer = WavWriter(path, SAMPLE_RATE, sync_every=sync_every)
     reason = "time_limit"
     last_audio = time.monotonic()
     pending = [np.asarray(b, dtype=np.float32) for b in preroll]
@@ -303,7 +307,7 @@ def record(
         writer.close()
         exc.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="interrupted")
         raise
-    except sd.PortAudioError as exc:
+    except port_error as exc:
         writer.close()
         err = AudioDeviceError(f"the microphone failed while recording: {exc}", hint="What was recorded so far is saved.")
         err.partial_recording = Recording(path=str(path), sample_rate=SAMPLE_RATE, duration_s=writer.duration_s, stop_reason="device_error")

@@ -127,3 +127,17 @@ def review_queue(store: Store, n: int = 3, now: datetime | None = None) -> list[
         scored.append((store.parse_card(attempts[0]), round(priority, 3), why))
     scored.sort(key=lambda x: -x[1])
     return scored[:n]
+
+
+def common_names(exported: dict) -> dict:
+    """The names every --json output uses, added beside export's own (kept as
+    documented aliases): session_id (id), attempt_id (id), prompt
+    (prompt_text), database_version (schema_version: the database's, not
+    the per-answer schema_version)."""
+    exported["database_version"] = exported.get("schema_version")
+    for sess in exported.get("sessions", []):
+        sess.setdefault("session_id", sess.get("id"))
+        for a in sess.get("attempts", []):
+            a.setdefault("attempt_id", a.get("id"))
+            a.setdefault("prompt", a.get("prompt_text"))
+    return exported

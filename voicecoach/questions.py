@@ -46,6 +46,16 @@ def _describe(err: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+def check_card(data: dict) -> tuple[Card | None, list[tuple[str, str]]]:
+    """A card from a mapping of fields, or the problems found, each as
+    (field location such as "key_points.2", message): the same validation and
+    wording as a card file (``voicecoach questions validate``)."""
+    try:
+        return Card.model_validate(data), []
+    except ValidationError as exc:
+        return None, _describe(exc)
+
+
 def parse_card(path: Path) -> Card:
     """Read one card file. Raises CardError naming the file and field."""
     path = Path(path)
@@ -65,11 +75,11 @@ def parse_card(path: Path) -> Card:
         raise CardError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}{where}") from exc
     if not isinstance(data, dict):
         raise CardError(f"{path}: a card must be a mapping of fields, got {type(data).__name__}")
-    try:
-        return Card.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{loc}: {msg}" for loc, msg in _describe(exc))
-        raise CardError(f"{path}: {problems}", hint="See 'Writing a card' in the README.") from exc
+    card, found = check_card(data)
+    if card is None:
+        problems = "; ".join(f"{loc}: {msg}" for loc, msg in found)
+        raise CardError(f"{path}: {problems}", hint="See 'Writing a card' in the README.")
+    return card
 
 
 def card_files(root: Path) -> list[Path]:

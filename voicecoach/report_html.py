@@ -253,10 +253,27 @@ def follow_up_breaks(r: AttemptResult, att) -> tuple[dict[int, str], dict[int, s
     return wb, cb, []
 
 
+def transcript_html(r: AttemptResult, att=None, with_audio: bool = False) -> str:
+    """The answer's transcript: spoken, each word a ``.w`` span with
+    ``data-start`` (a click seeks the audio), fillers, long pauses and evidence
+    marked, with a legend; typed, the text with evidence marked. Follow-up
+    answers (``att``, a tally.Attempt) are headed by their question."""
+    word_breaks, char_breaks, separate = follow_up_breaks(r, att)
+    h = []
+    if r.transcript.words:
+        h.append(f'<p class="transcript">{_spoken_transcript(r, word_breaks)}</p>')
+        h.append('<div class="legend"><span class="filler">filler</span><span class="pause">‖ pause &gt; 1 s</span>'
+                 '<span><mark class="ev covered">key point covered</mark></span><span><mark class="ev partial">partly covered</mark></span>'
+                 + ("<span>click a word to hear it</span>" if with_audio else "") + "</div>")
+    else:
+        h.append(f'<p class="transcript typed">{_typed_transcript(r, char_breaks) or "<em>(empty)</em>"}</p>')
+    for f in separate:
+        h.append(f'<p class="transcript typed">{_follow_up_head(f.prompt)}{_e(f.text) or "<em>(no answer)</em>"}</p>')
+    return "\n".join(h)
+
+
 def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None, card=None) -> str:
     s, d = r.scores, r.delivery
-    spoken = bool(r.transcript.words)
-    word_breaks, char_breaks, separate = follow_up_breaks(r, att)
     h = [f'<section class="card attempt{" has-audio" if wav else ""}" id="attempt-{n}">',
          f"<h2>{_e(r.card_title)}</h2>",
          f'<div class="meta">card <code>{_e(r.card_id)}</code> · {_e(_fmt_date(att.created_at if att and att.created_at else r.created_at))} · answered by {_e(r.answer_source)}'
@@ -270,15 +287,7 @@ def _attempt_html(r: AttemptResult, n: int, wav: bytes | None, att=None, card=No
         b64 = base64.b64encode(wav).decode("ascii")
         h.append(f'<audio controls preload="metadata" src="data:{_audio_mime(wav)};base64,{b64}"></audio>')
     h.append("<h3>What you said</h3>")
-    if spoken:
-        h.append(f'<p class="transcript">{_spoken_transcript(r, word_breaks)}</p>')
-        h.append('<div class="legend"><span class="filler">filler</span><span class="pause">‖ pause &gt; 1 s</span>'
-                 '<span><mark class="ev covered">key point covered</mark></span><span><mark class="ev partial">partly covered</mark></span>'
-                 + ("<span>click a word to hear it</span>" if wav else "") + "</div>")
-    else:
-        h.append(f'<p class="transcript typed">{_typed_transcript(r, char_breaks) or "<em>(empty)</em>"}</p>')
-    for f in separate:
-        h.append(f'<p class="transcript typed">{_follow_up_head(f.prompt)}{_e(f.text) or "<em>(no answer)</em>"}</p>')
+    h.append(transcript_html(r, att, with_audio=bool(wav)))
     timed = any(k.evidence_start_s is not None for k in r.key_points)  # typed answers have no times: no empty column
     h.append("<h3>Key points</h3><table><thead><tr><th>Verdict</th><th>Key point</th><th>Evidence from your answer</th>"
              + ("<th>Time</th>" if timed else "") + "</tr></thead><tbody>")

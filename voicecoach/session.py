@@ -118,6 +118,9 @@ class Coach:
     # the interviewer speaks (barge-in, nothing lost at the question's end).
     # Without it the coach speaks, then records.
     voice: Any = None
+    # The answer transcribed so far, at each pause while it is spoken (a live
+    # transcript in the web page); called from a background thread.
+    on_partial: Callable[[Transcript], None] | None = None
 
     def mark(self, name: str) -> None:
         self.timings[name] = time.monotonic()
@@ -178,6 +181,8 @@ class Coach:
         self.endpointer = endpointer  # for benchmarks: the turn model's verdicts
 
         def warm(partial: Transcript) -> None:
+            if self.on_partial is not None:
+                self.on_partial(strip_closing_phrase(partial))
             # the judge caches embeddings by text: scoring the answer so far
             # makes the final scoring (usually of the same text) quick
             self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)

@@ -9,23 +9,10 @@ from pathlib import Path
 
 import click
 
+from ..errors import StoreError
+from ..history import common_names
 from .base import _coach, _settings, handle_errors, main
 from .history import _parse_time, _read_store, _reading
-from ..errors import StoreError
-
-
-def common_names(exported: dict) -> dict:
-    """The names every --json output uses, added beside export's own (kept as
-    documented aliases): session_id (id), attempt_id (id), prompt
-    (prompt_text), database_version (schema_version: the database's, not
-    the per-answer schema_version)."""
-    exported["database_version"] = exported.get("schema_version")
-    for sess in exported.get("sessions", []):
-        sess.setdefault("session_id", sess.get("id"))
-        for a in sess.get("attempts", []):
-            a.setdefault("attempt_id", a.get("id"))
-            a.setdefault("prompt", a.get("prompt_text"))
-    return exported
 
 
 @main.command()

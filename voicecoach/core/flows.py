@@ -31,18 +31,18 @@ def follow_up_writer(settings, persona: str):
 def run_interview(coach, cards: list[Card], session_id: str, *, persona: str = "neutral", follow_ups: int | None = None,
                   think_s: float = 0.0, typed: Callable[..., str] | None = None, between: Callable[[], str] | None = None,
                   keys: Callable[[], str | None] | None = None, rng: random.Random | None = None, opening: str = "",
-                  how_to_finish: str = "finish your answer") -> list[AttemptResult]:
+                  how_to_finish: str = "finish your answer", hands_free: bool = True) -> list[AttemptResult]:
     """Introduction, questions, follow-ups, commands between questions, closing.
 
     ``typed``: read a typed answer (prompt, limit) -> text, for text mode.
     ``between``: read a command between questions ('next', 'repeat', 'skip', 'stop').
     ``keys``: while listening for a spoken command, a command typed meanwhile.
-    Spoken commands are listened for when answers are spoken and the
-    command window is on."""
+    Spoken commands are listened for when answers are spoken, the command
+    window is on and the front end has no other way (``hands_free``)."""
     from ..interview import Interview
 
     settings = coach.settings
-    hands_free = typed is None and coach.record is not None and settings.command_window_s > 0
+    hands_free = hands_free and typed is None and coach.record is not None and settings.command_window_s > 0
     run = Interview(coach, persona=persona, follow_ups=follow_up_count(persona, follow_ups), think_s=think_s, typed=typed,
                     between=between, follow_up_writer=follow_up_writer(settings, persona), rng=rng or random.Random(),
                     listen=(lambda secs: coach.listen_for_command(secs, keys)) if hands_free else None,
