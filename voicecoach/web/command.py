@@ -34,7 +34,7 @@ def serve(port, host, no_browser, model, api_base, offline, banks):
             say(f"warning: listening on {host}: other computers on this network can reach voicecoach (your recordings "
                 "included) if they get the link's token. Use the default 127.0.0.1 unless you mean it.")
         run(core, host=host, port=port, open_browser=not no_browser,
-            announce=lambda url: click.echo(f"voicecoach is running at {url}\n(Ctrl-C stops it.)"))
+            announce=lambda url: click.echo(f"voicecoach is running at {url}\nOpen that link in your browser (Ctrl-C stops the server)."))
     except VoicecoachError as exc:
         say(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))  # (startup errors name no step)
         sys.exit(exc.exit_code)

@@ -80,6 +80,17 @@ def allowed_hosts(host: str, port: int) -> set[str]:
     return {f"{n}:{port}" for n in names}
 
 
+def has_desktop() -> bool:
+    """A graphical browser can open: not a Linux console or SSH session
+    (where Python's webbrowser would start a text browser in the terminal)."""
+    import os
+    import sys
+
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket (port 0: a free one, chosen without a race)."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
@@ -104,9 +115,15 @@ def run(core: App, host: str = "127.0.0.1", port: int = 0, announce: Callable[[s
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     announce(url)
-    if open_browser:
+    if open_browser and has_desktop():
         import threading
         import webbrowser
 
-        threading.Timer(0.5, lambda: webbrowser.open(url)).start()
+        def show() -> None:
+            try:
+                webbrowser.open(url)
+            except webbrowser.Error:
+                pass  # the URL is printed
+
+        threading.Timer(0.5, show).start()
     server.run(sockets=[sock])
