@@ -59,3 +59,38 @@ def test_reversed(parser, point, said):
 )
 def test_agreeing_sentences_are_left_alone(parser, point, said):
     assert rev(parser, point, said) == "", said
+
+
+def _story_card():
+    from voicecoach.models import Card
+
+    return Card(
+        id="bh-slow-release",
+        title="Tell me about a time a release you owned went out late.",
+        category="Behavioral",
+        difficulty="Medium",
+        why_asked="Checks ownership, communication and what the candidate learned from a delay.",
+        how_to_answer="Set the scene and your role, say what you did, give the outcome with a number, and a lesson.",
+        key_points=[
+            "Sets up the situation and their own role.",
+            "What they personally did once the delay was clear.",
+            "The outcome, ideally with a number.",
+            "A lesson they took away from it.",
+        ],
+        sample_answer="I owned the billing release last spring. When it slipped I told the team the same day and cut scope. "
+        "We shipped two weeks late but with no incidents. I learned to pad estimates for migrations.",
+        common_mistakes=[{"text": "Blames others for the delay.", "kind": "claim"}],
+    )
+
+
+def test_star_patterns_credit_neither_a_list_nor_a_denial(embedder):
+    from voicecoach.judge.offline import OfflineJudge
+    from voicecoach.models import Transcript
+
+    card, judge = _story_card(), OfflineJudge(embedder)
+    listed = judge.judge(card, Transcript(text="Um, so, release, situation, my role, delay, actions, outcome, numbers, lessons learned, estimates."), None)
+    assert [k.verdict for k in listed.key_points] == ["missing"] * 4
+    denied = judge.judge(card, Transcript(text="I was on the billing team when the release slipped two weeks. I didn't take away any lesson from it, honestly."), None)
+    assert denied.key_points[3].verdict == "missing"
+    told = judge.judge(card, Transcript(text="I was on the billing team when the release slipped two weeks. Looking back, the lesson I took away is to pad estimates for migrations."), None)
+    assert told.key_points[3].verdict != "missing"
