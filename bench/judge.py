@@ -3,6 +3,7 @@
     python bench/judge.py                     # the offline judge with its shipped thresholds, both sets
     python bench/judge.py --set adversarial   # only the adversarial set (cards outside the bank)
     python bench/judge.py --calibrate         # grid-search thresholds on the even cards, report on the odd ones
+    python bench/judge.py --held-out          # the shipped thresholds on the odd (held-out) cards only
     python bench/judge.py --model openai/gpt-4o-mini --repeats 3   # an LLM judge too (spread across runs)
     python bench/judge.py --json              # the same figures as one JSON document on stdout
 
@@ -75,6 +76,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=["old", "adversarial", "all"], default="all")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--held-out", action="store_true", help="shipped thresholds, odd (held-out) cards only")
     ap.add_argument("--model", default="")
     ap.add_argument("--api-base", default="")
     ap.add_argument("--repeats", type=int, default=1)
@@ -113,7 +115,9 @@ def run(args, out: dict) -> None:
                           "all": report("offline judge, all cards", run_judge(offline, items), sets)}
     else:
         t0 = time.time()
-        records = run_judge(offline, items)
+        if args.held_out:
+            print(f"held-out cards: {', '.join(i['card'].id for i in test)}")
+        records = run_judge(offline, test if args.held_out else items)
         name = f"offline judge ({offline.t}) {time.time() - t0:.1f} s"
         out["offline"] = {"thresholds": str(offline.t), "all": report(name, records, sets, args.per_card)}
     if args.model:

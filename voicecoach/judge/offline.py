@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -67,6 +68,11 @@ class OfflineJudge:
         # "auto": spaCy when installed; None: no syntax (similarity and word lists only).
         self.parser: Parser | None = default_parser() if parser == "auto" else parser  # type: ignore[assignment]
         self._point_claims: dict[str, claims.Claim] = {}
+        # The readings of an answer depend on its text and the gates, not on the
+        # match thresholds: kept, so re-judging (speculative judging at pauses,
+        # a threshold search) does not re-read the same sentences.
+        self._readings: dict[tuple, tuple[np.ndarray, list[list[str]]]] = {}
+        self._matches: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def point_claim(self, text: str) -> claims.Claim:
         if text not in self._point_claims:
@@ -78,6 +84,17 @@ class OfflineJudge:
         support the target, 0 where it cannot: it lies in a list of terms (no
         claim), or a sentence it overlaps says the opposite of the target. With
         the reasons per target and span."""
+        key = (card.id, card.title, tuple(card.key_points), transcript.text, tuple(targets), self.t.list_gate, self.t.polarity_gate, self.t.negation_overlap)
+        if key in self._readings:
+            mask, why = self._readings[key]
+            return mask.copy(), [list(w) for w in why]
+        mask, why = self._read(card, transcript, cands, targets)
+        if len(self._readings) >= 512:  # a session judges a few growing answers; a bench, many
+            self._readings.clear()
+        self._readings[key] = (mask.copy(), [list(w) for w in why])
+        return mask, why
+
+    def _read(self, card: Card, transcript: Transcript, cands: list[Span], targets: list[str]) -> tuple[np.ndarray, list[list[str]]]:
         mask = np.ones((len(targets), len(cands)))
         why = [[""] * len(cands) for _ in targets]
         if not cands:
@@ -132,13 +149,22 @@ class OfflineJudge:
         from :meth:`word_weights` when given)."""
         if not cands:
             return np.zeros((len(targets), 0)), np.zeros((len(targets), 0))
+        key = (tuple(targets), tuple(c.text for c in cands), self.t.lexical_weight, None if weights is None else tuple(sorted(weights.items())))
+        if key not in self._matches:
+            if len(self._matches) >= 2048:
+                self._matches.clear()
+            self._matches[key] = self._match_uncached(targets, cands, weights)
+        score, cos = self._matches[key]
+        return score.copy(), cos.copy()
+
+    def _match_uncached(self, targets: list[str], cands: list[Span], weights: dict[str, float] | None) -> tuple[np.ndarray, np.ndarray]:
         a = self.embedder.encode(targets)
         b = self.embedder.encode([c.text for c in cands])
         cos = a @ b.T
         lex = np.zeros_like(cos)
-        span_stems = [content_stems(c.text) for c in cands]
+        span_stems = [_stems(c.text) for c in cands]
         for i, t in enumerate(targets):
-            ts = content_stems(t)
+            ts = _stems(t)
             if not ts:
                 continue
             if weights is None:
@@ -184,7 +210,7 @@ class OfflineJudge:
             best = cands[j]
             evidence, start = clause_quote(transcript, best.start_word, best.end_word)  # whole clauses, never cut mid-sentence
             hit = star.get(structure.star_part(kp)) if star else None
-            if hit and verdict != "covered":
+            if hit and verdict != "covered" and not self.star_hit_ruled_out(card, kp, hit):
                 # The STAR part this point asks for is plainly there.
                 verdict = "covered" if s >= self.t.partial * 0.8 else "partial"
                 evidence = hit
@@ -201,6 +227,15 @@ class OfflineJudge:
                 )
             )
         return out
+
+    def star_hit_ruled_out(self, card: Card, kp: str, hit: str) -> bool:
+        """A STAR pattern's sentence cannot stand for a point when it is a list
+        of terms ("situation, my role, outcome, lessons learned") or says the
+        opposite of the point ("I didn't take away any lesson")."""
+        said = claims.make_claim(self.parser, hit)
+        if self.t.list_gate and said.is_list:
+            return True
+        return self.t.polarity_gate and bool(claims.reversal(self.point_claim(kp), said, claims.contrast_terms(card), self.t.negation_overlap))
 
     def mistakes(self, card: Card, transcript: Transcript, kps: list[KeyPointResult]) -> list[MistakeResult]:
         out = []
@@ -253,6 +288,12 @@ class OfflineJudge:
         )
         fixes = content_fixes(kps, mistakes) + struct.notes[:1] + (d_notes[:1] if delivery is not None else [])
         return Verdicts(key_points=kps, mistakes=mistakes, scores=scores, fixes=fixes[:3], structure_notes=struct.notes + d_notes, judge=self.info)
+
+
+@lru_cache(maxsize=1 << 15)
+def _stems(text: str) -> frozenset[str]:
+    """content_stems, kept: the same spans and key points are matched many times."""
+    return frozenset(content_stems(text))
 
 
 def contrast(score: np.ndarray, weight: float) -> np.ndarray:
