@@ -128,34 +128,57 @@ def check_devices(need_input: bool, need_output: bool, input_device=None, output
 PLAYER_SOURCE = r"""
 import signal, sys, threading
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-import numpy as np
 try:
-    import sounddevice as sd
+    import sounddevice as sd  # no numpy: raw float32 bytes (numpy would double this process's start-up)
 except OSError as exc:
     print("ERROR -1 " + str(exc).replace(chr(10), " "), flush=True)
     sys.exit(1)
+DEVICE = None if sys.argv[1] == "-" else int(sys.argv[1]) if sys.argv[1].isdigit() else bytes.fromhex(sys.argv[1]).decode()
+LATENCY = 0.25  # a deep buffer: this process may wait that long for a CPU core without a gap
 out = sys.stdout
 lock = threading.Lock()
-current = [None]  # the id of the sound playing
+state = {"n": None, "stream": None}
 
 def say(line):
     with lock:
         out.write(line + chr(10))
         out.flush()
 
-def watch(n, stream_done):
-    stream_done.wait()
-    if current[0] == n:
-        current[0] = None
-        say("DONE %d" % n)
+def finish(n):
+    with lock:
+        if state["n"] != n:
+            return
+        state["n"] = None
+    say("DONE %d" % n)
 
-LATENCY = 0.25  # a deep buffer: this process may wait for a CPU core that long without a gap
+def stop():
+    n, stream = state["n"], state["stream"]
+    state["stream"] = None
+    if stream is not None:
+        try:
+            stream.abort()  # drop what is buffered: the sound stops now
+            stream.close()
+        except Exception:
+            pass
+    if n is not None:
+        finish(n)
 
-def abort():
-    try:
-        sd.get_stream().abort()  # drop what is buffered: the sound stops now
-    except Exception:
-        sd.stop()
+def start(n, rate, data):
+    pos = [0]
+
+    def callback(outdata, frames, time_info, status):
+        need = len(outdata)
+        chunk = data[pos[0] : pos[0] + need]
+        pos[0] += need
+        outdata[: len(chunk)] = chunk
+        if len(chunk) < need:
+            outdata[len(chunk) :] = bytes(need - len(chunk))
+            raise sd.CallbackStop
+
+    stream = sd.RawOutputStream(samplerate=rate, channels=1, dtype="float32", latency=LATENCY, device=DEVICE,
+                                callback=callback, finished_callback=lambda: finish(n))
+    state["n"], state["stream"] = n, stream
+    stream.start()
 
 print("READY", flush=True)
 inp = sys.stdin.buffer
@@ -165,28 +188,20 @@ while True:
         break
     cmd = line.split()
     if cmd[0] == b"PLAY":
-        n, rate, size, device = int(cmd[1]), int(cmd[2]), int(cmd[3]), cmd[4].decode()
-        data = np.frombuffer(inp.read(size), dtype=np.float32)
-        # the stream ends before its buffer has drained: pad with silence, or the sound's last LATENCY s is lost
-        data = np.concatenate([data, np.zeros(int(LATENCY * rate) + 1024, np.float32)])
-        if current[0] is not None:
-            abort()
-            say("DONE %d" % current[0])
+        n, rate, size = int(cmd[1]), int(cmd[2]), int(cmd[3])
+        # A new stream's first buffer can be lost (PulseAudio's ALSA plugin) and
+        # the stream ends before its buffer has drained: silence on both sides.
+        pad = bytes(4 * int(LATENCY * rate))
+        data = pad + inp.read(size) + pad + bytes(4096)
+        stop()
         try:
-            dev = None if device == "-" else int(device) if device.isdigit() else device
-            done = threading.Event()
-            current[0] = n
-            sd.play(data, rate, device=dev, latency=LATENCY)
-            threading.Thread(target=lambda: (sd.wait(), done.set()), daemon=True).start()
-            threading.Thread(target=watch, args=(n, done), daemon=True).start()
+            start(n, rate, data)
         except Exception as exc:
-            current[0] = None
+            state["n"] = None
             say("ERROR %d %s" % (n, str(exc).replace(chr(10), " ")))
     elif cmd[0] == b"STOP":
-        if current[0] is not None:
-            n, current[0] = current[0], None
-            abort()
-            say("DONE %d" % n)
+        stop()
+stop()
 """
 
 
@@ -200,8 +215,9 @@ class Player:
         import threading
 
         self.device = device
-        self._proc = subprocess.Popen([sys.executable, "-c", PLAYER_SOURCE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, bufsize=0)
+        dev = "-" if device in (None, "") else str(device) if str(device).isdigit() else str(device).encode().hex()
+        self._proc = subprocess.Popen([sys.executable, "-c", PLAYER_SOURCE, dev], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
         self._cond = threading.Condition()
         self._ready = False
         self._n = 0
@@ -236,14 +252,13 @@ class Player:
         if not self.wait_ready():
             raise AudioDeviceError(f"cannot play audio: {self.error or 'the playback process did not start'}",
                                    hint="Check the speaker, or use --no-speak.")
-        data = np.ascontiguousarray(samples, dtype=np.float32).tobytes()
-        dev = "-" if self.device in (None, "") else str(self.device).replace(" ", "_")
+        data = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1).tobytes()
         with self._cond:
             self._n += 1
             self._playing = n = self._n
             self.error = None
         try:
-            self._proc.stdin.write(f"PLAY {n} {int(rate)} {len(data)} {dev}\n".encode() + data)
+            self._proc.stdin.write(f"PLAY {n} {int(rate)} {len(data)}\n".encode() + data)
         except (BrokenPipeError, OSError) as exc:
             raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker, or use --no-speak.") from exc
         if blocking:

@@ -144,6 +144,17 @@ def sounds_unfinished(text: str) -> bool:
     return bool(words) and words[-1] in CONTINUATION_WORDS or text.rstrip().endswith(("...", ",", "-"))
 
 
+def looks_finished(words: list, min_word_p: float = 0.5, tail: int = 2) -> bool:
+    """The words so far could end an answer: some were heard, the last one is
+    not a word no sentence ends on, and the last ``tail`` were heard surely
+    (a garbled decode of a pause proves nothing)."""
+    if not words:
+        return False
+    if sounds_unfinished(" ".join(w.word for w in words)):
+        return False
+    return min((w.probability or 0.0) for w in words[-tail:]) >= min_word_p
+
+
 class TurnJudge:
     """The end-of-turn verdict: Smart Turn hears whether the answer sounds
     finished; if it does, the last words (a quick transcription of the last
@@ -151,11 +162,12 @@ class TurnJudge:
     took mid-sentence pauses for ends (bench/turn.py: 19 of 24 answers cut
     off); the words veto those."""
 
-    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.5, min_word_p: float = 0.5) -> None:
+    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.5, min_word_p: float = 0.5, tail: int = 1) -> None:
         self.model = model
         self.words_of = words_of  # audio -> [Word]; None: the model alone
         self.threshold = threshold
         self.min_word_p = min_word_p  # a last word heard this unsurely proves nothing: no end
+        self.tail = tail  # how many last words must be heard that surely
         self.last_text = ""
         self._cache: tuple[bytes, list] | None = None  # one decode per pause, however many checks
 
@@ -175,7 +187,7 @@ class TurnJudge:
             return p
         words = self._words(np.asarray(audio, dtype=np.float32)[-SR * WINDOW_S :])
         self.last_text = " ".join(w.word for w in words)
-        if not words or sounds_unfinished(self.last_text) or (words[-1].probability or 0.0) < self.min_word_p:
+        if not looks_finished(words, self.min_word_p, self.tail):
             return 0.0
         return p
 
