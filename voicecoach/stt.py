@@ -111,6 +111,7 @@ class FasterWhisperTranscriber:
         if not self.initial_prompt or not t.words:
             return t
         if not self.gate_fillers:
+            self.reheard_s = len(audio) / 16000
             v = self._transcribe(audio, self.initial_prompt)
             # The verbatim prompt occasionally sends tiny.en into a repetition
             # loop: its fillers are then not trusted.

