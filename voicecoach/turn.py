@@ -169,7 +169,7 @@ def sentence_complete(text: str) -> bool:
     return root.pos_ in ("VERB", "AUX") and subject and not subordinate
 
 
-def looks_finished(words: list, min_word_p: float = 0.5, tail: int = 2, need_stop: bool = False, parse: bool = False) -> bool:
+def looks_finished(words: list, min_word_p: float = 0.6, tail: int = 3, need_stop: bool = False, parse: bool = False) -> bool:
     """The words so far could end an answer: some were heard, the last one is
     not a word no sentence ends on, and the last ``tail`` were heard surely
     (a garbled decode of a pause proves nothing); with ``need_stop`` the
@@ -192,7 +192,7 @@ class TurnJudge:
     took mid-sentence pauses for ends (bench/turn.py: 19 of 24 answers cut
     off); the words veto those."""
 
-    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.5, min_word_p: float = 0.5, tail: int = 1) -> None:
+    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.7, min_word_p: float = 0.6, tail: int = 3) -> None:
         self.model = model
         self.words_of = words_of  # audio -> [Word]; None: the model alone
         self.threshold = threshold
