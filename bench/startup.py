@@ -80,7 +80,7 @@ def run_once(env: dict, tmp: Path, card: str, q: np.ndarray, extra: list[str]) -
     proc = subprocess.Popen([VOICECOACH, "practice", "--card", card, "--offline", "--json", *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **env, "VOICECOACH_HOME": str(home)})
     try:
-        first = watch.wait_for_sound(60)
+        first = watch.wait_for_sound(float(os.environ.get("STARTUP_TIMEOUT", "60")))
         # wait for the question and its tone, then for 1.5 s of silence after them
         deadline = first + len(q) / SR + 20
         end = float("nan")
