@@ -141,8 +141,10 @@ def main() -> None:
 
     transcribers = {
         "plain": FasterWhisperTranscriber(args.model, beam_size=5, keep_fillers=False),
-        "verbatim prompt": FasterWhisperTranscriber(args.model, beam_size=5, keep_fillers=True),
+        "verbatim, gated": FasterWhisperTranscriber(args.model, beam_size=5, keep_fillers=True),
+        "verbatim, whole": FasterWhisperTranscriber(args.model, beam_size=5, keep_fillers=True),
     }
+    transcribers["verbatim, whole"].gate_fillers = False  # the second decode over the whole answer
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         clips = [(text, pad(0.5, synth(text, voice, rate, tmp), 0.5)) for text, voice, rate in ANSWERS]

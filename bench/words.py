@@ -45,12 +45,19 @@ def main() -> None:
     print(f"{a.prompts} asterisk prompts, {len(audio) / 16000:.0f} s, {len(ref.split())} words")
     texts = {}
     for engine in a.engines.split(","):
-        for keep in (False, True):
+        for keep, gate in ((False, True), (True, True), (True, False)):
             tr = make_transcriber(engine, "tiny.en", beam_size=a.beam, keep_fillers=keep)
+            if keep and not hasattr(tr, "gate_fillers") and not gate:
+                continue  # this engine has no gate: its "fillers kept" row is the whole second decode
+            if hasattr(tr, "gate_fillers"):
+                tr.gate_fillers = gate
             t0 = time.time()
             text = tr.transcribe(audio).text
-            texts[(engine, keep)] = text
-            print(f"{engine:15s} {'fillers kept' if keep else 'plain':13s} WER {wer(ref, text):6.2%}   {time.time() - t0:6.1f} s")
+            if gate:
+                texts[(engine, keep)] = text
+            name = "plain" if not keep else "fillers kept" + (", whole" if not gate else ", gated" if hasattr(tr, "gate_fillers") else "")
+            again = f"   second decode over {getattr(tr, 'reheard_s', 0.0):.0f} s" if keep and hasattr(tr, "reheard_s") else ""
+            print(f"{engine:15s} {name:21s} WER {wer(ref, text):6.2%}   {time.time() - t0:6.1f} s{again}")
     engines = a.engines.split(",")
     if len(engines) == 2:
         for keep in (False, True):

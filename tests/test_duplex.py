@@ -96,3 +96,79 @@ def test_voice_keeps_the_microphone_open_after_a_barge_in_for_the_next_listener(
     carried = voice.take_carry()
     assert carried is not None and carried[0] is mic and not closed
     assert voice.take_carry() is None
+
+
+def test_work_after_the_first_sound_starts_only_once_the_sound_is_playing():
+    """Model loading (``on_started``) and the barge-in detector wait for the
+    sound to be handed to the speaker: they never delay the first sound."""
+    from voicecoach.duplex import Voice
+
+    spk, mic = FakeSpeaker(), FakeMic(speech_at=99)
+    order: list[str] = []
+    built = []
+
+    def detector():
+        built.append(spk.playing())
+        return EnergyVAD()
+
+    play = spk.play
+
+    def logged_play(samples, rate, blocking=True):
+        order.append("play")
+        play(samples, rate, blocking)
+
+    voice = Voice(play=logged_play, playing=spk.playing, stop=spk.stop, open_mic=lambda: mic, detector=detector)
+    voice.speak(np.full(int(0.5 * 22050), 0.1, np.float32), 22050, mic, on_started=lambda: order.append("load"))
+    assert order == ["play", "load"]
+    assert built == [True]  # the detector was built while the sound played
+
+
+def test_late_detector_hears_nothing_until_built_and_survives_a_failure():
+    from voicecoach.duplex import LateDetector
+
+    loud = np.full(512, 0.3, np.float32)
+    gate = __import__("threading").Event()
+
+    def slow():
+        gate.wait(5)
+        return EnergyVAD()
+
+    late = LateDetector(slow).start()
+    assert late(loud) == 0.0 and not late.ready
+    gate.set()
+    assert late.wait(5) and late(loud) == 1.0
+
+    def broken():
+        raise RuntimeError("no onnxruntime")
+
+    bad = LateDetector(broken)
+    assert not bad.wait(5) and bad(loud) == 0.0 and isinstance(bad.error, RuntimeError)
+
+
+def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tmp_path):
+    """The interviewer's voice through the playback process, on a daemonless
+    ALSA file device: every sample arrives, the process reports the end."""
+    import os
+    import subprocess
+    import sys
+
+    env, mic, speaker = alsa_file_device
+    np.zeros(16000, np.int16).tofile(mic)
+    code = ("import numpy as np, sys\n"
+            "from voicecoach import audio\n"
+            "p = audio.start_player()\n"
+            "t = np.arange(16000) / 16000\n"
+            "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, blocking=False)\n"
+            "assert audio.playing()\n"
+            "audio.wait_playback()\n"
+            "assert not audio.playing()\n"
+            "audio.play(np.full(8000, 0.25, np.float32), 16000)\n"
+            "print('ok', p.error)\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "ok"
+    played = np.fromfile(speaker, dtype="<i2").astype(np.float32) / 32768
+    loud = np.flatnonzero(np.abs(played) > 0.01)
+    tone = played[loud[0] : loud[0] + 16000]
+    assert abs(np.sqrt(np.mean(tone**2)) - 0.5 / np.sqrt(2)) < 0.02  # the sine, whole
+    assert np.sum(np.abs(played - 0.25) < 0.002) >= 7900  # and the second sound after it, whole

@@ -46,7 +46,8 @@ def test_practice_over_alsa_file_device(alsa_file_device, tmp_path, isolated_hom
     card = LLM_CARDS / "cross-entropy-vs-mse.yaml"
     # the file "microphone" speaks from its first second, over the question: with
     # barge-in on that would (rightly) stop the question, which is checked below
-    proc = run_cli(["practice", "--card", str(card), "--json"], env={**env, "VOICECOACH_BARGE_IN": "off"}, timeout=240)
+    # the file "microphone" runs far faster than real time: the voice plays in-process
+    proc = run_cli(["practice", "--card", str(card), "--json"], env={**env, "VOICECOACH_BARGE_IN": "off", "VOICECOACH_PLAYER": "inline"}, timeout=240)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["stop_reason"] == "silence"

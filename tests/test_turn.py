@@ -127,3 +127,25 @@ def test_long_audio_is_cut_in_the_pauses():
     a[SR * 55 : SR * 56] = 0  # a pause inside the search window of the first cut
     cuts = cut_points(a, piece_s=60)
     assert 55 <= cuts[0] / SR <= 56 and len(cuts) == 3 and all(b - a <= SR * 60 for a, b in zip([0, *cuts], [*cuts, len(a)]))
+
+
+def test_looks_finished_wants_the_last_words_heard_surely_and_no_dangling_word():
+    from voicecoach.models import Word
+
+    def ws(*spec):
+        return [Word(word=w, start=i, end=i + 0.3, probability=p) for i, (w, p) in enumerate(spec)]
+
+    assert turn.looks_finished(ws(("we", 0.9), ("added", 0.9), ("dropout.", 0.8)))
+    assert not turn.looks_finished(ws(("do", 0.23), ("a", 0.84), ("cut.", 0.96)))  # a garbled decode of a pause
+    assert turn.looks_finished(ws(("do", 0.23), ("a", 0.84), ("cut.", 0.96)), tail=1)
+    assert not turn.looks_finished(ws(("reason", 0.9), ("is", 0.9), ("that", 0.9)))
+    assert not turn.looks_finished([])
+    assert not turn.looks_finished(ws(("it", 0.9), ("was", 0.9), ("slow", 0.9)), need_stop=True)
+
+
+def test_a_bare_subordinate_clause_or_noun_phrase_is_not_a_finished_sentence():
+    if turn._parser() is None:
+        pytest.skip("spaCy's English pipeline is not installed")
+    assert not turn.sentence_complete("If one step fails.")
+    assert not turn.sentence_complete("A foreign key links a row to another table, and the database.")
+    assert turn.sentence_complete("We moved one service at a time and nothing broke.")

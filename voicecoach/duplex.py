@@ -73,6 +73,7 @@ def speak_and_listen(
     detector: Callable[[np.ndarray], float] | None,
     policy: BargeIn,
     threshold: float = 0.5,
+    on_started: Callable[[], None] | None = None,
 ) -> Heard:
     """Play ``samples`` and watch the microphone until the sound ends (or the
     candidate speaks over it and ``policy`` allows barge-in). Returns the
@@ -83,6 +84,8 @@ def speak_and_listen(
     started = time.monotonic()
     duration = len(samples) / rate
     play(samples, rate, blocking=False)
+    if on_started is not None:  # work that must not delay the first sound starts now
+        on_started()
     run = 0  # consecutive speech frames
     run_start: float | None = None
     onset: float | None = None
@@ -131,6 +134,44 @@ def speak_and_listen(
     return Heard(blocks=blocks, barged_in=onset is not None, sound_end=end, echo=policy.echo_seen)
 
 
+class LateDetector:
+    """A speech detector built in a background thread, so the sound starts
+    without waiting for it (building Silero imports onnxruntime). Until it is
+    ready every frame counts as non-speech: barge-in in the first moments of
+    the interviewer's sound is ignored anyway (``ECHO_GUARD_S``)."""
+
+    def __init__(self, factory: Callable[[], Callable[[np.ndarray], float]]) -> None:
+        import threading
+
+        self._detector: Callable[[np.ndarray], float] | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, args=(factory,), daemon=True, name="detector")
+
+    def start(self) -> "LateDetector":
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.start()
+        self._thread.join(timeout)
+        return self.ready
+
+    def _build(self, factory) -> None:
+        try:
+            self._detector = factory()
+        except BaseException as exc:  # noqa: BLE001 - no detector: no barge-in, the sound still plays
+            self.error = exc
+
+    @property
+    def ready(self) -> bool:
+        return self._detector is not None
+
+    def __call__(self, frame: np.ndarray) -> float:
+        d = self._detector
+        return d(frame) if d is not None else 0.0
+
+
 @dataclass
 class Voice:
     """The interviewer's speaker and the candidate's microphone together: the
@@ -146,15 +187,25 @@ class Voice:
     warn: Callable[[str], None] = lambda message: None
     carry: tuple[Mic, list[np.ndarray]] | None = None
 
-    def speak(self, samples: np.ndarray, rate: int, mic: Mic | None = None) -> Heard:
+    def speak(self, samples: np.ndarray, rate: int, mic: Mic | None = None, on_started: Callable[[], None] | None = None) -> Heard:
         """Play with the microphone open (``mic``, or one opened here: kept
-        open as the carry if the candidate spoke over it, else closed)."""
+        open as the carry if the candidate spoke over it, else closed).
+        ``on_started`` runs once the sound has been handed to the speaker
+        (e.g. loading models: they never delay the first sound); the speech
+        detector for barge-in is built then too."""
         own = mic is None
         mic = mic if mic is not None else self.open_mic()
         was_echo = self.policy.echo_seen
+        late = LateDetector(self.detector) if self.policy.mode != "off" else None
+
+        def started() -> None:
+            if late is not None:
+                late.start()
+            if on_started is not None:
+                on_started()
+
         try:
-            heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop, mic,
-                                     self.detector() if self.policy.mode != "off" else None, self.policy)
+            heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop, mic, late, self.policy, on_started=started)
         except BaseException:
             if own:
                 mic.close()

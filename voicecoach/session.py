@@ -75,16 +75,22 @@ class Engines:
         self.judge.prewarm()
 
     def ready(self, speak: bool) -> None:
-        """Load what speaking and listening need before the question plays:
-        loading while it played starved the playback (the question
-        stuttered). The judge is not needed until the answer ends: it loads
-        after the question, while the candidate speaks (``judge.prewarm()``)."""
-        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
+        """Before the question: only the voice. Whisper and the end-of-turn
+        model load in the background once the question plays
+        (``listening_prewarm``, from its first sound: they are first needed
+        when the answer starts, and the microphone, open already, keeps what
+        it hears meanwhile). Waiting for them here put 1-5 s between launch
+        and the question's first sound (bench/startup.py). The judge loads
+        after the question, while the candidate speaks."""
+        if speak:
+            self.synthesizer.get()
+        else:
+            self.listening_prewarm()
+
+    def listening_prewarm(self) -> None:
+        for lazy in (self.transcriber, self.turn):
             if lazy is not None:
                 lazy.prewarm()
-        for lazy in (self.synthesizer if speak else None, self.transcriber, self.turn):
-            if lazy is not None:
-                lazy.get()
 
 
 @dataclass
@@ -158,7 +164,7 @@ class Coach:
         beep = tone(880, rate=rate)
         sound = np.concatenate([samples.astype(np.float32), np.zeros(int(0.1 * rate), np.float32), beep])
         self.mark("question_start")
-        heard = self.voice.speak(sound, rate, mic)
+        heard = self.voice.speak(sound, rate, mic, on_started=self.engines.listening_prewarm)
         self.mark("question_end")
         if heard.barged_in:
             self.ui.info("(You started answering: the question stopped.)")

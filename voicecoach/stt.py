@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import TranscriptionError
 from .models import Transcript, Word
-from .verbatim import merge_fillers
+from .verbatim import gated_fillers, merge_fillers
 
 # Whisper drops disfluencies unless the context looks verbatim; a prompt in
 # that style keeps them: filler recall 20% -> 86% (bench/fillers.py), but it
@@ -83,6 +83,8 @@ class FasterWhisperTranscriber:
         self.model_name = model
         self.beam_size = beam_size
         self.initial_prompt = VERBATIM_PROMPT if keep_fillers else None
+        self.gate_fillers = True  # the second decode only around likely filler spots (False: over the whole audio)
+        self.reheard_s = 0.0  # seconds the last transcribe() decoded a second time
         source: str = model
         if model == "tiny.en" and embedded_model_path() is not None:
             source = str(embedded_model_path())
@@ -108,10 +110,20 @@ class FasterWhisperTranscriber:
         t = self._transcribe(audio, None)
         if not self.initial_prompt or not t.words:
             return t
-        v = self._transcribe(audio, self.initial_prompt)
-        # The verbatim prompt occasionally sends tiny.en into a repetition
-        # loop: its fillers are then not trusted.
-        return t if looks_looped(v.text) else merge_fillers(t, v)
+        if not self.gate_fillers:
+            self.reheard_s = len(audio) / 16000
+            v = self._transcribe(audio, self.initial_prompt)
+            # The verbatim prompt occasionally sends tiny.en into a repetition
+            # loop: its fillers are then not trusted.
+            return t if looks_looped(v.text) else merge_fillers(t, v)
+
+        def verbatim(part: np.ndarray) -> Transcript | None:
+            v = self._transcribe(part, self.initial_prompt)
+            return None if looks_looped(v.text) else v
+
+        # only around the places the plain decode suggests a filler (verbatim.py)
+        merged, self.reheard_s = gated_fillers(t, np.asarray(audio, dtype=np.float32).reshape(-1), verbatim)
+        return merged
 
     def quick_words(self, audio: np.ndarray) -> list[Word]:
         """The words of a short stretch, fast: greedy, no prompt (for the

