@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench.judge import load_set  # noqa: E402
 from voicecoach.judge import confidence  # noqa: E402
 from voicecoach.models import Transcript  # noqa: E402
-from voicecoach.questions import parse_card  # noqa: E402
+from voicecoach.content.questions import parse_card  # noqa: E402
 
 ADV = ROOT / "tests" / "data" / "judge_set" / "adversarial"
 
@@ -48,7 +48,7 @@ def table(judge, items) -> dict:
 
 
 def main() -> None:
-    from voicecoach.embed import MiniLMEmbedder
+    from voicecoach.engines.embed import MiniLMEmbedder
     from voicecoach.judge.offline import OfflineJudge
 
     judge = OfflineJudge(MiniLMEmbedder())

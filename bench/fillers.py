@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import espeak_wav, wer  # noqa: E402
-from voicecoach import delivery, prosody  # noqa: E402
+from voicecoach.analysis import delivery  # noqa: E402
+from voicecoach.analysis import prosody  # noqa: E402
 from voicecoach.models import Word  # noqa: E402
-from voicecoach.wording import PURE_FILLERS, norm  # noqa: E402
+from voicecoach.analysis.wording import PURE_FILLERS, norm  # noqa: E402
 
 SR = 16000
 
@@ -137,7 +138,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("espeak-ng") is None:
         sys.exit("espeak-ng is not installed (install.sh --dev installs it)")
-    from voicecoach.stt import FasterWhisperTranscriber
+    from voicecoach.engines.stt import FasterWhisperTranscriber
 
     transcribers = {
         "plain": FasterWhisperTranscriber(args.model, beam_size=5, keep_fillers=False),

@@ -98,7 +98,7 @@ def run(args, out: dict) -> None:
         part = [i for i in items if i["set"] == s]
         print(f"{s} set: {len(part)} cards, {sum(len(i['answers']) for i in part)} answers, "
               f"{sum(len(i['card'].key_points) * len(i['answers']) for i in part)} key-point labels")
-    from voicecoach.embed import MiniLMEmbedder
+    from voicecoach.engines.embed import MiniLMEmbedder
     from voicecoach.judge.offline import OfflineJudge
 
     t0 = time.time()
@@ -122,7 +122,7 @@ def run(args, out: dict) -> None:
         out["offline"] = {"thresholds": str(offline.t), "all": report(name, records, sets, args.per_card)}
     if args.model:
         from voicecoach.judge.llm_judge import LLMJudge
-        from voicecoach.llm import LiteLLMClient
+        from voicecoach.engines.llm import LiteLLMClient
 
         judge = LLMJudge(LiteLLMClient(model=args.model, api_base=args.api_base), args.model)
         scope = test if args.calibrate else items  # with --calibrate, the LLM is reported on the same held-out cards

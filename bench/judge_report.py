@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from voicecoach.models import Transcript
-from voicecoach.questions import load_bank, parse_card
+from voicecoach.content.questions import load_bank, parse_card
 
 ROOT = Path(__file__).resolve().parent.parent
 SET_DIR = ROOT / "tests" / "data" / "judge_set"
@@ -33,7 +33,7 @@ def load_old() -> list[dict]:
 
 
 def load_adversarial() -> list[dict]:
-    """Cards from adversarial/cards/<id>.yaml (validated by voicecoach.questions.parse_card),
+    """Cards from adversarial/cards/<id>.yaml (validated by voicecoach.content.questions.parse_card),
     answers from adversarial/<id>.yaml; sorted by card id."""
     items = []
     for f in sorted(ADV_DIR.glob("*.yaml")):

@@ -35,7 +35,7 @@ ASTERISK = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 def make_answer(path: Path, seconds: float = 70.0) -> Path:
     """Real human speech: asterisk prompts with short natural pauses."""
     sys.path.insert(0, str(ROOT))
-    from voicecoach.audiofile import read_audio, write_wav
+    from voicecoach.engines.audiofile import read_audio, write_wav
 
     from tests.test_speech import asterisk_clips
 
@@ -126,8 +126,8 @@ def main() -> None:
         print(f"peak RSS           max {max(r['peak_rss_mb'] for r in rows)} MB")
         if REFERENCE:
             from tests.conftest import wer
-            from voicecoach.audiofile import read_audio
-            from voicecoach.stt import FasterWhisperTranscriber
+            from voicecoach.engines.audiofile import read_audio
+            from voicecoach.engines.stt import FasterWhisperTranscriber
 
             whole = FasterWhisperTranscriber(keep_fillers=True).transcribe(read_audio(rows[-1]["audio_path"])).text
             streamed = statistics.median(wer(REFERENCE[0], r["text"]) for r in rows)

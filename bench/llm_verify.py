@@ -31,7 +31,7 @@ from voicecoach.judge import load_embedder  # noqa: E402
 from voicecoach.judge.llm_judge import JudgeReply, relevant, verify  # noqa: E402
 from voicecoach.judge.verify import QuoteVerifier, is_meta, verbatim  # noqa: E402
 from voicecoach.models import Transcript  # noqa: E402
-from voicecoach.questions import load_bank  # noqa: E402
+from voicecoach.content.questions import load_bank  # noqa: E402
 
 
 def sentences(text: str) -> list[str]:

@@ -71,8 +71,8 @@ def make_speech(path: Path, seconds: float, seed: int = 7) -> int:
     phrase such as "that's all") to ``path`` as it goes. Returns clips used."""
     sys.path.insert(0, str(ROOT))
     from tests.test_speech import asterisk_clips
-    from voicecoach.audiofile import WavWriter, read_audio
-    from voicecoach.answer_text import CLOSING_PHRASES
+    from voicecoach.engines.audiofile import WavWriter, read_audio
+    from voicecoach.core.answer_text import CLOSING_PHRASES
 
     rng = np.random.default_rng(seed)
     clips = [read_audio(c) for c, ref in asterisk_clips(400) if not CLOSING_PHRASES.search(ref) and "thank" not in ref.lower()]
@@ -166,7 +166,7 @@ STREAMS: list = []  # the practice path's StreamingTranscriber, to show its queu
 
 
 def watch_streams() -> None:
-    from voicecoach import streaming
+    from voicecoach.engines import streaming
 
     init = streaming.StreamingTranscriber.__init__
 
@@ -181,8 +181,8 @@ def watch_streams() -> None:
 
 
 def child_record(args) -> dict:
-    from voicecoach.audio import record
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.audio import record
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     fake_microphone(args.source, args.speed)
     endpointer = Endpointer(SileroVAD(), end_silence_s=2.5)
@@ -250,8 +250,8 @@ def child_file(args) -> dict:
     """What `voicecoach score --answer-file` runs (cli._coach, Coach.attempt),
     with a UI that notes the peak of each stage."""
     from voicecoach.cli.base import _coach, _settings
-    from voicecoach.questions import load_bank
-    from voicecoach.session import AnswerInput
+    from voicecoach.content.questions import load_bank
+    from voicecoach.core.coach import AnswerInput
 
     os.environ["VOICECOACH_HOME"] = str(Path(args.tmp) / "home-stages")
     settings = _settings(speak=False)
@@ -268,13 +268,13 @@ def child_file(args) -> dict:
 
 
 def child_practice(args) -> dict:
-    from voicecoach import audio
+    from voicecoach.engines import audio
     from voicecoach.core.app import make_engines as _engines
     from voicecoach.config import ensure_home, load_settings
-    from voicecoach.questions import load_bank
-    from voicecoach.session import AnswerInput, Coach, Lazy
-    from voicecoach.store import Store
-    from voicecoach.stt import FakeTranscriber
+    from voicecoach.content.questions import load_bank
+    from voicecoach.core.coach import AnswerInput, Coach, Lazy
+    from voicecoach.store.db import Store
+    from voicecoach.engines.stt import FakeTranscriber
 
     fake_microphone(args.source, args.speed)
     watch_streams()

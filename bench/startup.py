@@ -66,7 +66,7 @@ class PulseEvents:
 
 
 def question_text(card: str) -> str:
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     return load_bank().get(card).title
 

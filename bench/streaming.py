@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import stream_like_the_microphone, wer  # noqa: E402
 from tests.test_speech import spoken_answers  # noqa: E402
-from voicecoach.stt import FasterWhisperTranscriber  # noqa: E402
+from voicecoach.engines.stt import FasterWhisperTranscriber  # noqa: E402
 
 SR = 16000
 

@@ -36,8 +36,8 @@ ENGINES = [
 
 def child(engine: str, beam: int, n_clips: int) -> dict:
     """Runs in its own process: load, warm up, transcribe, report as JSON."""
-    from voicecoach.audiofile import read_audio
-    from voicecoach.stt_engines import make_transcriber
+    from voicecoach.engines.audiofile import read_audio
+    from voicecoach.engines.stt_engines import make_transcriber
 
     clips = asterisk_clips(n_clips)
     warmup = asterisk_clips(200)[-1][0]  # a short prompt outside the measured set
@@ -69,8 +69,8 @@ def prepare_openai_checkpoint() -> str:
     """Convert tiny.en for openai-whisper once (in a subprocess), so the table's
     load time is the everyday one, not the first-run conversion."""
     code = (
-        "import time; from voicecoach.stt import embedded_model_path; "
-        "from voicecoach.stt_openai import cached_checkpoint, models_dir; "
+        "import time; from voicecoach.engines.stt import embedded_model_path; "
+        "from voicecoach.engines.stt_openai import cached_checkpoint, models_dir; "
         "t = time.perf_counter(); p = cached_checkpoint(embedded_model_path(), models_dir(), 'tiny.en'); "
         "print(f'{p} ({time.perf_counter() - t:.1f} s)')"
     )

@@ -88,7 +88,7 @@ def synth(text: str, voice: str, wpm: int, mid_s: float, between_s: float, tmp: 
     of its last sound."""
     import soundfile as sf
 
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     ssml = text.replace("|", f'<break time="{int(mid_s * 1000)}ms"/>')
     ssml = ssml.replace(". ", f'. <break time="{int(between_s * 1000)}ms"/> ')
@@ -114,7 +114,7 @@ def _longest_gap(audio: np.ndarray) -> tuple[float, float]:
 
 
 def run(audio: np.ndarray, args, turn) -> tuple[float | None, str | None, list, float]:
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     ep = Endpointer(SileroVAD(), end_silence_s=args.end_silence, turn=turn, turn_checks_s=tuple(args.checks), turn_threshold=args.threshold, turn_agree=args.agree)
     block = 1600  # 0.1 s, as the microphone delivers
@@ -142,7 +142,7 @@ class Recorder:
         self.log: list = []
 
     def __call__(self, audio: np.ndarray) -> float:
-        from voicecoach.turn import SR as TSR, WINDOW_S
+        from voicecoach.engines.turn import SR as TSR, WINDOW_S
 
         p = self.judge.model(audio)
         words = self.judge._words(np.asarray(audio, dtype=np.float32)[-TSR * WINDOW_S :]) if self.judge.words_of else []
@@ -153,7 +153,7 @@ class Recorder:
 def record(args, answers, turn, path: Path) -> None:
     import json
 
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,12 +171,12 @@ def record(args, answers, turn, path: Path) -> None:
 
 
 def replay(args, path: Path) -> None:
-    """The end-of-turn rule (voicecoach.turn.looks_finished, the Endpointer's
+    """The end-of-turn rule (voicecoach.engines.turn.looks_finished, the Endpointer's
     looks and agreement) applied to recorded signals: seconds instead of minutes."""
     import json
 
     from voicecoach.models import Word
-    from voicecoach.turn import looks_finished
+    from voicecoach.engines.turn import looks_finished
 
     rows = json.loads(path.read_text())
     delays, cut = [], []
@@ -237,14 +237,14 @@ def main() -> None:
     ap.add_argument("--set", choices=["dev", "holdout", "all"], default="dev", help="dev: the 24 answers the rules were tuned on; holdout: 16 others")
     args = ap.parse_args()
     from voicecoach.config import Settings
-    from voicecoach.vad import Endpointer
+    from voicecoach.engines.vad import Endpointer
 
     defaults = Endpointer(detector=None)
     args.checks = args.checks or list(defaults.turn_checks_s)
     args.threshold = args.threshold if args.threshold is not None else defaults.turn_threshold
     args.agree = args.agree or defaults.turn_agree
     args.end_silence = args.end_silence or Settings.model_fields["end_silence_s"].default
-    from voicecoach.turn import TurnJudge as _TJ
+    from voicecoach.engines.turn import TurnJudge as _TJ
     import inspect
 
     judge_defaults = inspect.signature(_TJ.__init__).parameters
@@ -256,11 +256,11 @@ def main() -> None:
         return
     turn = None
     if not args.no_model:
-        from voicecoach.turn import SmartTurn, TurnJudge
+        from voicecoach.engines.turn import SmartTurn, TurnJudge
 
         words_of = None
         if not args.no_words:
-            from voicecoach.stt import FasterWhisperTranscriber
+            from voicecoach.engines.stt import FasterWhisperTranscriber
 
             words_of = FasterWhisperTranscriber("tiny.en").quick_words
         turn = TurnJudge(SmartTurn(), words_of, threshold=args.threshold, min_word_p=args.min_word_p, tail=args.tail)

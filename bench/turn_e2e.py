@@ -55,7 +55,7 @@ def start_pulse(rt: Path) -> dict:
 
 
 def question_text() -> str:
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     return load_bank().get(CARD).title
 

@@ -33,8 +33,8 @@ def main() -> None:
     ap.add_argument("--engines", default="faster-whisper,openai-whisper")
     ap.add_argument("--beam", type=int, default=1)
     a = ap.parse_args()
-    from voicecoach.audiofile import read_audio
-    from voicecoach.stt_engines import make_transcriber
+    from voicecoach.engines.audiofile import read_audio
+    from voicecoach.engines.stt_engines import make_transcriber
 
     parts, refs = [], []
     for path, ref in asterisk_clips(a.prompts):

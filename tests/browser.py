@@ -103,11 +103,11 @@ def fake_core():
     """An app with fake engines (a fixed transcript, a silent voice, the
     offline judge on hashed embeddings): the socket's plumbing, fast."""
     from voicecoach.core.app import App
-    from voicecoach.embed import HashEmbedder
+    from voicecoach.engines.embed import HashEmbedder
     from voicecoach.judge.offline import OfflineJudge
-    from voicecoach.session import Engines, Lazy
-    from voicecoach.stt import FakeTranscriber
-    from voicecoach.tts import FakeSynthesizer
+    from voicecoach.core.coach import Engines, Lazy
+    from voicecoach.engines.stt import FakeTranscriber
+    from voicecoach.engines.tts import FakeSynthesizer
 
     core = App.from_flags()
     core._engines = Engines(synthesizer=Lazy(FakeSynthesizer), transcriber=Lazy(lambda: FakeTranscriber("An answer.")),

@@ -43,14 +43,14 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def whisper():
-    from voicecoach.stt import FasterWhisperTranscriber
+    from voicecoach.engines.stt import FasterWhisperTranscriber
 
     return FasterWhisperTranscriber("tiny.en", beam_size=5)
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    from voicecoach.embed import MiniLMEmbedder
+    from voicecoach.engines.embed import MiniLMEmbedder
 
     return MiniLMEmbedder()
 
@@ -69,14 +69,14 @@ LLM_CARDS = ROOT / "tests" / "data" / "llm_cards"
 
 @pytest.fixture(scope="session")
 def llm_bank():
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     return load_bank([LLM_CARDS], include_builtin=False)
 
 
 @pytest.fixture(scope="session")
 def bank():
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     return load_bank()
 
@@ -90,7 +90,7 @@ def espeak_wav(text: str, path: Path, rate_wpm: int = 160, voice: str = "en-us",
     need("espeak-ng")
     import soundfile as sf
 
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     raw = path.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate_wpm), "-w", str(raw), text], check=True, capture_output=True)
@@ -201,8 +201,8 @@ def stream_like_the_microphone(audio, transcriber, end_silence_s: float = 2.5):
     """Feed 16 kHz audio through the path the microphone takes (Silero
     endpointer + StreamingTranscriber, 0.1 s blocks, faster than real time).
     Returns (Transcript, chunks cut)."""
-    from voicecoach.streaming import StreamingTranscriber
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.streaming import StreamingTranscriber
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     ep = Endpointer(SileroVAD(), end_silence_s=end_silence_s)
     st = StreamingTranscriber(lambda: transcriber)

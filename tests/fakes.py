@@ -10,13 +10,13 @@ import contextlib
 import numpy as np
 
 from voicecoach.config import load_settings
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.judge.offline import OfflineJudge
 from voicecoach.models import Recording
-from voicecoach.session import Coach, Engines, Lazy
-from voicecoach.store import Store
-from voicecoach.stt import FakeTranscriber
-from voicecoach.tts import FakeSynthesizer
+from voicecoach.core.coach import Coach, Engines, Lazy
+from voicecoach.store.db import Store
+from voicecoach.engines.stt import FakeTranscriber
+from voicecoach.engines.tts import FakeSynthesizer
 from tests.openai_server import ChatServer, Scripted  # noqa: F401  (the fake chat server, for one import place)
 
 
@@ -58,7 +58,7 @@ def make_coach(tmp_path, text="Cross entropy compares predicted probabilities wi
 
 def fake_record(seconds=20.0, reason="silence", raise_after=None):
     def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
-        from voicecoach.audiofile import WavWriter
+        from voicecoach.engines.audiofile import WavWriter
 
         w = WavWriter(path)
         for i in range(int(seconds)):

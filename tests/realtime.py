@@ -92,8 +92,8 @@ def gaps(audio: np.ndarray, threshold: float = 0.003) -> list[float]:
 def question_audio(text: str, voice: str = "gmw/en", rate: int = 165) -> np.ndarray:
     """The question as the app synthesizes it (pyttsx3, the default voice),
     at 16 kHz, silence trimmed."""
-    from voicecoach.audiofile import resample
-    from voicecoach.tts import Pyttsx3Synthesizer, speakable
+    from voicecoach.engines.audiofile import resample
+    from voicecoach.engines.tts import Pyttsx3Synthesizer, speakable
 
     samples, r = Pyttsx3Synthesizer(voice, rate).synthesize(speakable(text))
     return trim(resample(samples, r, SR))

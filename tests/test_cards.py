@@ -12,7 +12,7 @@ import yaml
 
 from voicecoach.errors import CardError
 from voicecoach.models import MistakeKind
-from voicecoach.questions import BUILTIN_BANK, card_files, load_bank, parse_card, resolve_card
+from voicecoach.content.questions import BUILTIN_BANK, card_files, load_bank, parse_card, resolve_card
 
 SEED = BUILTIN_BANK / "machine-learning" / "cross-entropy-vs-mse.yaml"
 
@@ -180,7 +180,7 @@ def test_import_round_trips_a_question_page(tmp_path):
 
 
 def test_import_the_seed_page(tmp_path):
-    from voicecoach.importer import parse_page
+    from voicecoach.content.importer import parse_page
 
     seed = Path(__file__).resolve().parents[2] / "shared" / "seed-card.txt"
     if not seed.exists():

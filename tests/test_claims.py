@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.judge import claims, structure
 from voicecoach.judge.offline import OfflineJudge, content_fixes
 from voicecoach.models import Card, KeyPointResult, MistakeKind, MistakeResult

@@ -14,10 +14,10 @@ import pytest
 
 from tests.conftest import espeak_wav
 from tests.fakes import fake_record, make_coach
-from voicecoach import audio
-from voicecoach.commands import match_command, typed_command
-from voicecoach.interview import Interview
-from voicecoach.session import AnswerInput, Lazy
+from voicecoach.engines import audio
+from voicecoach.core.commands import match_command, typed_command
+from voicecoach.core.interview import Interview
+from voicecoach.core.coach import AnswerInput, Lazy
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_pause_waits_until_continue(tmp_path, bank):
 
 
 def test_listen_for_command_prefers_a_typed_key_and_handles_silence(tmp_path, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, record=fake_record(3, reason="no_speech"))
     assert coach.listen_for_command(3.0) == (None, "")  # nothing said
     typed = iter(["stop"])
@@ -148,7 +148,7 @@ def test_spoken_command_through_the_virtual_microphone(pulse, tmp_path, monkeypa
 def test_repeat_request_at_the_start_of_an_answer_rereads_the_question(tmp_path, bank, monkeypatch):
     """Fakes: the first recording stops with 'repeat' (as the phrase watcher
     reports it), so the question is said again and the answer recorded anew."""
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     reasons = ["repeat", "repeat", "repeat", "silence"]
     inner = fake_record(5)
 
@@ -165,9 +165,9 @@ def test_repeat_request_at_the_start_of_an_answer_rereads_the_question(tmp_path,
 
 
 def test_phrase_watcher_tells_a_repeat_request_from_a_closing_phrase():
-    from voicecoach.session import PhraseWatcher
-    from voicecoach.stt import FakeTranscriber
-    from voicecoach.vad import Endpointer, EnergyVAD
+    from voicecoach.core.listen import PhraseWatcher
+    from voicecoach.engines.stt import FakeTranscriber
+    from voicecoach.engines.vad import Endpointer, EnergyVAD
 
     def watcher(text, allow_repeat=True, segments=((0.5, 2.0),)):
         ep = Endpointer(EnergyVAD())

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import espeak_wav
-from voicecoach import delivery, moments, prosody, wording
+from voicecoach.analysis import delivery
+from voicecoach.analysis import moments
+from voicecoach.analysis import prosody
+from voicecoach.analysis import wording
 from voicecoach.models import Card, Delivery, KeyPointResult, Pause, Transcript, Word
 
 SR = 16000
@@ -308,7 +311,7 @@ RATE_TEXT = (
 
 @pytest.fixture(scope="module")
 def verbatim_whisper():
-    from voicecoach.stt import FasterWhisperTranscriber
+    from voicecoach.engines.stt import FasterWhisperTranscriber
 
     return FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=True)
 

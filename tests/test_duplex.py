@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from voicecoach.duplex import BargeIn, speak_and_listen
-from voicecoach.vad import EnergyVAD
+from voicecoach.engines.duplex import BargeIn, speak_and_listen
+from voicecoach.engines.vad import EnergyVAD
 
 SR = 16000
 
@@ -86,7 +86,7 @@ def test_barge_in_off_never_stops():
 
 
 def test_voice_keeps_the_microphone_open_after_a_barge_in_for_the_next_listener():
-    from voicecoach.duplex import Voice
+    from voicecoach.engines.duplex import Voice
 
     spk, mic = FakeSpeaker(), FakeMic(speech_at=1.0)
     closed = []
@@ -101,7 +101,7 @@ def test_voice_keeps_the_microphone_open_after_a_barge_in_for_the_next_listener(
 def test_work_after_the_first_sound_starts_only_once_the_sound_is_playing():
     """Model loading (``on_started``) and the barge-in detector wait for the
     sound to be handed to the speaker: they never delay the first sound."""
-    from voicecoach.duplex import Voice
+    from voicecoach.engines.duplex import Voice
 
     spk, mic = FakeSpeaker(), FakeMic(speech_at=99)
     order: list[str] = []
@@ -124,7 +124,7 @@ def test_work_after_the_first_sound_starts_only_once_the_sound_is_playing():
 
 
 def test_late_detector_hears_nothing_until_built_and_survives_a_failure():
-    from voicecoach.duplex import LateDetector
+    from voicecoach.engines.duplex import LateDetector
 
     loud = np.full(512, 0.3, np.float32)
     gate = __import__("threading").Event()
@@ -155,7 +155,7 @@ def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tm
     env, mic, speaker = alsa_file_device
     np.zeros(16000, np.int16).tofile(mic)
     code = ("import numpy as np, sys\n"
-            "from voicecoach import audio\n"
+            "from voicecoach.engines import audio\n"
             "p = audio.start_player()\n"
             "t = np.arange(16000) / 16000\n"
             "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, blocking=False)\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voicecoach.cli.base import full_hint, step_words
 from voicecoach.errors import NoSpeechError, Step
-from voicecoach.web.server import step_link
+from voicecoach.web.steps import step_link
 
 PKG = Path(__file__).resolve().parent.parent / "voicecoach"
 CORE_FILES = [p for p in PKG.rglob("*.py") if "cli" not in p.parts and "web" not in p.parts]

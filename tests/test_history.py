@@ -13,9 +13,9 @@ import pytest
 
 from tests.conftest import VOICECOACH, espeak_wav, run_cli
 from tests.fakes import make_coach
-from voicecoach import history as h
-from voicecoach.audiofile import read_audio, write_wav
-from voicecoach.session import AnswerInput
+from voicecoach.store import history as h
+from voicecoach.engines.audiofile import read_audio, write_wav
+from voicecoach.core.coach import AnswerInput
 
 STRONG = ("Cross entropy is for classification because it compares predicted probabilities with the true labels. "
           "MSE assumes Gaussian errors which do not fit categorical labels. Cross entropy keeps gradients large when "
@@ -121,7 +121,7 @@ def test_export_and_delete_leave_no_orphans(populated, isolated_home):
 @pytest.mark.slow
 def test_interrupted_recording_is_kept_and_rescorable(tmp_path, isolated_home, bank):
     from voicecoach.config import load_settings
-    from voicecoach.store import Store
+    from voicecoach.store.db import Store
 
     settings = load_settings(home=isolated_home)
     store = Store(settings.db_path, settings.audio_dir)
@@ -146,7 +146,7 @@ def test_interrupted_recording_is_kept_and_rescorable(tmp_path, isolated_home, b
 @pytest.mark.pulse
 def test_replay_plays_the_saved_audio(pulse, tmp_path, isolated_home, bank):
     from voicecoach.config import load_settings
-    from voicecoach.store import Store
+    from voicecoach.store.db import Store
 
     coach, _, _ = make_coach(tmp_path, text="I would use cross entropy for classification.", speak=False)
     store = coach.store

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.conftest import VOICECOACH, espeak_wav, run_cli
-from voicecoach.audiofile import read_audio
+from voicecoach.engines.audiofile import read_audio
 
 Q1_PARTIAL = ("I would use cross entropy for classification, because it compares the predicted probabilities with the true labels. "
               "It is the standard loss for logistic regression and neural network classifiers. That's my answer.")
@@ -91,7 +91,7 @@ def test_typed_interview_runs_in_text_mode(isolated_home):
 def test_offline_follow_up_names_the_missed_topic(bank):
     import random
 
-    from voicecoach.interview import offline_follow_up
+    from voicecoach.core.interview import offline_follow_up
     from voicecoach.models import AttemptResult, JudgeInfo, KeyPointResult, Scores, Transcript
 
     card = bank.get("cross-entropy-vs-mse")

@@ -11,7 +11,7 @@ import yaml
 
 from bench.judge_report import ADV_DIR, load_adversarial, load_old, split
 from voicecoach.models import MistakeKind
-from voicecoach.questions import card_files, parse_card
+from voicecoach.content.questions import card_files, parse_card
 
 KINDS_EVERY_CARD = {"strong", "partial", "own_words", "negated", "keywords", "mixed", "off_topic"}
 ADV_CARD_FILES = card_files(ADV_DIR / "cards")

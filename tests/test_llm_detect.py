@@ -14,7 +14,7 @@ from tests.conftest import LLM_CARDS
 
 from tests.openai_server import ChatServer, Scripted
 from voicecoach.config import load_settings
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.judge import make_judge
 from voicecoach.judge.detect import detect, parse_probes
 from voicecoach.judge.offline import OfflineJudge

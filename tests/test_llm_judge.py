@@ -11,12 +11,12 @@ import pytest
 from tests.conftest import LLM_CARDS
 
 from tests.openai_server import ChatServer, Scripted
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.errors import LLMError
 from voicecoach.judge import FallbackJudge
 from voicecoach.judge.llm_judge import LLMJudge
 from voicecoach.judge.offline import OfflineJudge
-from voicecoach.llm import LiteLLMClient
+from voicecoach.engines.llm import LiteLLMClient
 from voicecoach.models import Transcript
 
 FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"

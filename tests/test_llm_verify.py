@@ -15,7 +15,7 @@ import yaml
 from tests.openai_server import ChatServer
 from voicecoach.judge.llm_judge import LLMJudge
 from voicecoach.judge.verify import is_meta
-from voicecoach.llm import LiteLLMClient
+from voicecoach.engines.llm import LiteLLMClient
 from voicecoach.models import Transcript
 
 DATA = Path(__file__).parent / "data"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.judge import evaluate, load_set
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.judge.offline import OfflineJudge, Thresholds, contrast
 from voicecoach.models import Card, MistakeKind, Transcript
 
@@ -44,7 +44,7 @@ def test_one_word_answer_scores_near_zero(offline_judge, bank):
 @pytest.mark.slow
 def test_evidence_carries_its_time(offline_judge, bank, whisper, tmp_path):
     from tests.conftest import espeak_wav
-    from voicecoach.audiofile import read_audio
+    from voicecoach.engines.audiofile import read_audio
 
     wav = espeak_wav("Let me think. Cross entropy keeps the gradient large when the model is confidently wrong.", tmp_path / "a.wav", voice="en", lead_s=1.0)
     t = whisper.transcribe(read_audio(wav))

@@ -8,19 +8,19 @@ import sqlite3
 import numpy as np
 import pytest
 
-from voicecoach import delivery
+from voicecoach.analysis import delivery
 from voicecoach.cli.base import full_hint
 from voicecoach.errors import Interrupted, NoSpeechError
 from voicecoach.models import Recording, Transcript, Word
-from voicecoach.session import AnswerInput, Lazy, strip_closing_phrase
-from voicecoach.store import Store
-from voicecoach.stt import FakeTranscriber
+from voicecoach.core.coach import AnswerInput, Lazy, strip_closing_phrase
+from voicecoach.store.db import Store
+from voicecoach.engines.stt import FakeTranscriber
 
 from tests.fakes import fake_record, make_coach
 
 
 def test_microphone_attempt_speaks_records_scores_and_saves(tmp_path, bank, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, synth, played = make_coach(tmp_path, record=fake_record(20))
     card = bank.get("cross-entropy-vs-mse")
     sid = coach.store.new_session("practice")
@@ -35,7 +35,7 @@ def test_microphone_attempt_speaks_records_scores_and_saves(tmp_path, bank, monk
 
 
 def test_ctrl_c_while_recording_keeps_the_audio(tmp_path, bank, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, record=fake_record(20, raise_after=7))
     sid = coach.store.new_session("practice")
     with pytest.raises(Interrupted) as info:
@@ -49,7 +49,7 @@ def test_ctrl_c_while_recording_keeps_the_audio(tmp_path, bank, monkeypatch):
 
 
 def test_no_speech_from_microphone(tmp_path, bank, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, record=fake_record(15, reason="no_speech"))
     with pytest.raises(NoSpeechError, match="didn't hear"):
         coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(), coach.store.new_session("practice"))
@@ -69,7 +69,7 @@ def test_closing_phrase_is_removed_with_its_words():
 
 
 def test_store_migrates_an_empty_database_and_reopens(tmp_path):
-    from voicecoach.store import MIGRATIONS
+    from voicecoach.store.db import MIGRATIONS
 
     s = Store(tmp_path / "db.sqlite", tmp_path / "audio")
     assert s.schema_version() == len(MIGRATIONS) == 4
@@ -81,7 +81,7 @@ def test_store_migrates_an_empty_database_and_reopens(tmp_path):
 
 
 def test_store_migrates_a_version_1_database_keeping_data(tmp_path, bank):
-    from voicecoach.store import MIGRATIONS
+    from voicecoach.store.db import MIGRATIONS
 
     db = sqlite3.connect(tmp_path / "db.sqlite")
     db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
@@ -151,10 +151,10 @@ def test_hedges_are_counted():
 def test_microphone_lost_mid_answer_keeps_the_audio(tmp_path, bank, monkeypatch):
     from voicecoach.errors import AudioDeviceError
 
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
 
     def record(path, endpointer, **kw):
-        from voicecoach.audiofile import WavWriter
+        from voicecoach.engines.audiofile import WavWriter
 
         w = WavWriter(path)
         w.write(np.full(16000 * 4, 0.1, np.float32))
@@ -171,7 +171,7 @@ def test_microphone_lost_mid_answer_keeps_the_audio(tmp_path, bank, monkeypatch)
 
 
 def test_ctrl_c_while_scoring_marks_the_attempt_incomplete(tmp_path, bank, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, record=fake_record(10))
 
     class Boom:
@@ -186,11 +186,11 @@ def test_ctrl_c_while_scoring_marks_the_attempt_incomplete(tmp_path, bank, monke
 
 
 def test_clipping_and_quiet_input_warn(tmp_path, bank, monkeypatch):
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
 
     def rec_with(level):
         def record(path, endpointer, on_audio, **kw):
-            from voicecoach.audiofile import WavWriter
+            from voicecoach.engines.audiofile import WavWriter
 
             chunk = np.clip(level * np.sin(np.linspace(0, 2000, 16000 * 5)), -1, 1).astype(np.float32)
             w = WavWriter(path)
@@ -251,7 +251,7 @@ def test_files_in_home_are_private(tmp_path, bank):
 
 
 def test_api_key_never_reaches_records_or_messages(tmp_path, bank, monkeypatch):
-    from voicecoach.llm import map_exception, redact
+    from voicecoach.engines.llm import map_exception, redact
 
     key = "sk-live-SUPERSECRET-0123456789"
     monkeypatch.setenv("OPENAI_API_KEY", key)
@@ -262,7 +262,7 @@ def test_api_key_never_reaches_records_or_messages(tmp_path, bank, monkeypatch):
 def test_streaming_buffer_grows_without_copies_per_pause():
     """The answer so far is one growing buffer: what audio() returned stays
     valid after growth, and equals the chunks concatenated."""
-    from voicecoach.streaming import StreamingTranscriber
+    from voicecoach.engines.streaming import StreamingTranscriber
 
     st = StreamingTranscriber(lambda: FakeTranscriber("x"))
     rng = np.random.default_rng(0)

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from voicecoach import history as h
-from voicecoach import plans
-from voicecoach.documents import read_document, scrub
+from voicecoach.store import history as h
+from voicecoach.plan import plans
+from voicecoach.plan.documents import read_document, scrub
 from voicecoach.errors import DocumentError
-from voicecoach.plan_lexicon import BH, DL, ML, SD, SQL, ST
-from voicecoach.plan_profile import profile
+from voicecoach.plan.lexicon import BH, DL, ML, SD, SQL, ST
+from voicecoach.plan.profile import profile
 
 DATA = Path(__file__).parent / "data" / "plans"
 ROLES = ["ml-engineer", "data-engineer", "backend-engineer", "data-analyst", "engineering-manager"]
@@ -218,7 +218,7 @@ def test_plans_are_deterministic_and_sized(bank):
 
 
 def test_user_cards_are_ranked_too(tmp_path, bank):
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     card = bank.get("sql-star-schema").model_dump(mode="json", exclude_none=True)
     card.update(id="my-airflow-backfill", title="How would you backfill a year of data with Airflow without double counting?",
@@ -263,9 +263,9 @@ def test_plan_cli_save_list_show_delete(isolated_home):
 
 def test_plan_runs_as_an_interview_and_history_filters_by_plan(tmp_path, isolated_home, bank):
     from tests.fakes import make_coach
-    from voicecoach.interview import Interview
-    from voicecoach.session import AnswerInput
-    from voicecoach.store_plans import load_plan, save_plan
+    from voicecoach.core.interview import Interview
+    from voicecoach.core.coach import AnswerInput
+    from voicecoach.store.plans import load_plan, save_plan
 
     plan, _ = build("data-analyst", bank, n=3)
     coach, synth, _ = make_coach(tmp_path, speak=True)
@@ -285,7 +285,7 @@ def test_plan_runs_as_an_interview_and_history_filters_by_plan(tmp_path, isolate
     proc = run_cli(["history", "--plan", plan.name, "--json"])
     assert proc.returncode == 0 and len(json.loads(proc.stdout)["attempts"]) == 2
     # a card gone from the bank runs from the copy saved with the plan
-    from voicecoach.questions import Bank
+    from voicecoach.content.questions import Bank
 
     cards2, notes2 = plans.plan_cards(saved, Bank())
     assert [c.id for c in cards2] == [c.id for c in cards] and len(notes2) == 3
@@ -388,12 +388,12 @@ def judge_reply(req: dict, missing: set[int] = frozenset()) -> str:
 
 
 def writer_for(server, monkeypatch):
-    from voicecoach.cardgen import CardWriter
-    from voicecoach.embed import HashEmbedder
+    from voicecoach.plan.cardgen import CardWriter
+    from voicecoach.engines.embed import HashEmbedder
     from voicecoach.judge import FallbackJudge
     from voicecoach.judge.llm_judge import LLMJudge
     from voicecoach.judge.offline import OfflineJudge
-    from voicecoach.llm import LiteLLMClient
+    from voicecoach.engines.llm import LiteLLMClient
 
     client = LiteLLMClient(model="openai/test-model", api_base=server.base, api_key="sk-test-plan-1234567890", timeout_s=20)
     judge = FallbackJudge(LLMJudge(client, "openai/test-model"), lambda: OfflineJudge(HashEmbedder()))
@@ -421,7 +421,7 @@ def test_valid_written_cards_are_checked_saved_and_planned(tmp_path, bank, monke
     sent = server.requests[0]["messages"][1]["content"]
     assert "Tidewater" in sent and "Airflow DAGs" in sent  # the job and the résumé were sent (scrubbed)
     assert len(plan.generated) == 2 and not plan.dropped and len(plan.items) == 8
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     mine = load_bank([tmp_path / "bank"])
     assert not mine.problems

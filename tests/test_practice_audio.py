@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import LLM_CARDS, VOICECOACH, espeak_wav, run_cli, wav_to_raw, wer
-from voicecoach.audiofile import read_audio, resample
+from voicecoach.engines.audiofile import read_audio, resample
 
 
 ANSWER = (
@@ -72,7 +72,7 @@ def test_enter_key_is_ignored_without_a_terminal_and_time_limit_holds(alsa_file_
     card = tmp_path / "short.yaml"
     import yaml
 
-    from voicecoach.questions import BUILTIN_BANK
+    from voicecoach.content.questions import BUILTIN_BANK
 
     data = yaml.safe_load((BUILTIN_BANK / "machine-learning" / "cross-entropy-vs-mse.yaml").read_text())
     data.update(id="short-limit", time_limit_s=10)

@@ -19,8 +19,8 @@ import pytest
 from tests.conftest import IN_CI
 from voicecoach.models import (AttemptResult, Delivery, Filler, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Pause, Scores,
                                Transcript, Word)
-from voicecoach.report_html import render_html
-from voicecoach.report_md import render_markdown
+from voicecoach.render.html import render_html
+from voicecoach.render.markdown import render_markdown
 
 SPOKEN = ("So, um, cross entropy is the right loss for classification. It keeps the gradient large when the model is "
           "confidently wrong, you know, because the log blows up. [pause] MSE with a softmax saturates, so learning "

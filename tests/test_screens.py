@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import run_cli
 from tests.fakes import make_coach
 from voicecoach.cli.base import full_hint
-from voicecoach import tally
-from voicecoach.interview import Interview
+from voicecoach.store import tally
+from voicecoach.core.interview import Interview
 
 PARTIAL = "Cross entropy compares predicted probabilities with the true labels, so it suits classification."
 UNSURE = "I am not sure."
@@ -69,10 +69,10 @@ def test_typed_answer_delivery_is_not_measured(tmp_path, bank):
     from rich.console import Console
 
     from voicecoach.judge import scoring
-    from voicecoach.report import render_result
-    from voicecoach.report_html import render_html
-    from voicecoach.report_md import render_markdown
-    from voicecoach.session import AnswerInput
+    from voicecoach.render.terminal import render_result
+    from voicecoach.render.html import render_html
+    from voicecoach.render.markdown import render_markdown
+    from voicecoach.core.coach import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
     card = bank.get("cross-entropy-vs-mse")
@@ -93,8 +93,8 @@ def test_ctrl_c_during_a_typed_answer_keeps_the_text(tmp_path, bank):
     session without an end; now the text is an incomplete attempt, the
     session ends, and the hint says how to score it."""
     from voicecoach.errors import Interrupted
-    from voicecoach.session import AnswerInput  # noqa: F401
-    from voicecoach.typed import TypedInterrupt, typed_answer
+    from voicecoach.core.coach import AnswerInput  # noqa: F401
+    from voicecoach.cli.typed import TypedInterrupt, typed_answer
 
     class Reader:  # one line typed, then Ctrl-C with "because" half-typed
         stream = None
@@ -146,7 +146,7 @@ def test_export_out_creates_the_folder(tmp_path):
 def _pipe_reader(text: str, close: bool = True):
     import os
 
-    from voicecoach.typed import LineReader
+    from voicecoach.cli.typed import LineReader
 
     r, w = os.pipe()
     os.write(w, text.encode())
@@ -161,7 +161,7 @@ def test_typed_mode_has_typed_instructions_closing_phrase_and_time_limit(tmp_pat
     enforced the time limit."""
     import time
 
-    from voicecoach.typed import typed_answer
+    from voicecoach.cli.typed import typed_answer
 
     shown: list[str] = []
     text = typed_answer("Why?", 10, reader=_pipe_reader("Cross entropy fits classification.\nThat's my answer.\nnot this\n"), echo=shown.append)
@@ -184,7 +184,7 @@ def test_offline_follow_ups_quote_the_card_whole(bank):
     replacement come into it?"); now they quote the missed key point whole."""
     import random
 
-    from voicecoach.interview import point_phrase, probe_for
+    from voicecoach.core.interview import point_phrase, probe_for
     from voicecoach.models import KeyPointResult
 
     card = bank.get("st-bootstrap")
@@ -223,7 +223,7 @@ def test_follow_ups_are_shown_in_replay_and_reports(tmp_path, bank):
 
 def test_evidence_quotes_whole_clauses(bank):
     """Evidence was cut mid-sentence ("...from the one-hot label; it")."""
-    from voicecoach.embed import HashEmbedder
+    from voicecoach.engines.embed import HashEmbedder
     from voicecoach.judge.offline import OfflineJudge
     from voicecoach.judge.text import whole_clause
     from voicecoach.models import Transcript
@@ -251,7 +251,7 @@ def test_compare_refuses_different_cards_and_times_agree(tmp_path, bank):
     second). Now: a clear refusal, and one local time everywhere."""
     from datetime import datetime, timedelta, timezone
 
-    from voicecoach.session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
     sid = coach.store.new_session("practice")
@@ -277,7 +277,7 @@ def test_tables_keep_ids_whole_at_80_and_120_columns(tmp_path, bank, columns):
     """At 80 columns 'questions list' cut 114 of 162 ids ("bh-ambiguous-requi…")
     and history squeezed its columns until no score was visible; at 120 its
     headers read "over…", "cover…"."""
-    from voicecoach.session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     env = {"COLUMNS": str(columns)}
     out = run_cli(["questions", "list"], env=env).stdout
@@ -301,7 +301,7 @@ def test_tables_keep_ids_whole_at_80_and_120_columns(tmp_path, bank, columns):
 def test_filters_that_match_nothing_say_so(tmp_path, bank):
     """history --card nonexistent / a prefix, and questions list --category ml
     were silent empty tables (exit 0)."""
-    from voicecoach.session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
     a = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL), coach.store.new_session("practice"))
@@ -323,7 +323,7 @@ def test_filters_that_match_nothing_say_so(tmp_path, bank):
 def test_review_list_is_explained_and_has_json(tmp_path, bank):
     """review --list printed tab-separated rows with an unexplained 0.37 and a
     "missed 73%" that disagreed with history; --json was ignored."""
-    from voicecoach.session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
     a = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text=PARTIAL), coach.store.new_session("practice"))
@@ -410,10 +410,10 @@ def test_marks_have_a_legend_and_no_judge_internals(tmp_path, bank):
     internals shown ("embeddings cannot tell which way it goes")."""
     from rich.console import Console
 
-    from voicecoach.report import render_result
-    from voicecoach.report_html import render_html
-    from voicecoach.report_md import render_markdown
-    from voicecoach.session import AnswerInput
+    from voicecoach.render.terminal import render_result
+    from voicecoach.render.html import render_html
+    from voicecoach.render.markdown import render_markdown
+    from voicecoach.core.coach import AnswerInput
 
     coach, _, _ = make_coach(tmp_path, speak=False)
     r = coach.attempt(bank.get("cross-entropy-vs-mse"), AnswerInput(text="MSE is not a bad loss for classification. " + PARTIAL),
@@ -437,7 +437,7 @@ def test_html_report_reads_well(tmp_path, bank):
     """The HTML report was titled after the first question, in a narrow column
     at 1280 px, with a one-dot progress chart and an empty words-per-minute
     axis for typed answers, an empty TIME column, and no model answer."""
-    from voicecoach.charts import progress_chart
+    from voicecoach.render.charts import progress_chart
 
     cards = [bank.get("cross-entropy-vs-mse"), bank.get("mla-l1-vs-l2")]
     coach, sid, results, _ = typed_interview(tmp_path, [PARTIAL, UNSURE, L1, UNSURE], cards)

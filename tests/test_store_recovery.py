@@ -20,11 +20,11 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.fakes import make_coach
-from voicecoach.audiofile import write_wav
+from voicecoach.engines.audiofile import write_wav
 from voicecoach.errors import DatabaseCorrupt, DatabaseLocked
-from voicecoach.session import AnswerInput
-from voicecoach.store import Store
-from voicecoach.store_recovery import _mend, salvage, salvaged_store
+from voicecoach.core.coach import AnswerInput
+from voicecoach.store.db import Store
+from voicecoach.store.recovery import _mend, salvage, salvaged_store
 
 CARDS = ["cross-entropy-vs-mse", "mla-l1-vs-l2", "bh-five-years", "bh-disagree-with-manager"]
 N_TEXT = 20  # typed answers; a card saved with each attempt fills most of a 4 KiB page

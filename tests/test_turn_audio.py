@@ -53,7 +53,7 @@ def _first_words_kept(result: dict) -> None:
 
 
 def test_answer_starting_right_after_the_question_is_kept_whole(pulse, tmp_path, isolated_home):
-    from voicecoach.questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     q = question_audio(load_bank().get(CARD).title)
     answer_wav = espeak_wav(ANSWER, tmp_path / "answer.wav", rate_wpm=160)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from voicecoach.models import Transcript, Word
-from voicecoach.verbatim import filler_spots, gated_fillers, windows
+from voicecoach.engines.verbatim import filler_spots, gated_fillers, windows
 
 SR = 16000
 

@@ -72,7 +72,7 @@ def answer_wav(core, path, lead_s: float, tail_s: float = 6.0, gap_s: float = 0.
 
     import soundfile as sf
 
-    from voicecoach.audiofile import resample
+    from voicecoach.engines.audiofile import resample
 
     parts = [np.zeros(int(lead_s * 16000), np.float32)]
     for sentence in re.split(r"(?<=[.!?])\s+", ANSWER):
@@ -88,7 +88,7 @@ def answer_wav(core, path, lead_s: float, tail_s: float = 6.0, gap_s: float = 0.
 
 
 def question_seconds(core, text: str) -> float:
-    from voicecoach.tts import speakable
+    from voicecoach.engines.tts import speakable
 
     samples, rate = core.engines.synthesizer.get().synthesize(speakable(text))
     return len(samples) / rate

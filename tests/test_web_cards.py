@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import run_cli
 from voicecoach.core.app import App
-from voicecoach.questions import load_bank, parse_card
+from voicecoach.content.questions import load_bank, parse_card
 from voicecoach.web.security import COOKIE
 from voicecoach.web.server import create_app
 

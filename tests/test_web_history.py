@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from tests.test_history import STRONG, WEAK
 from tests.test_orchestration import fake_record, make_coach
 from voicecoach.core.app import App
-from voicecoach.session import AnswerInput
+from voicecoach.core.coach import AnswerInput
 from voicecoach.web.security import COOKIE
 from voicecoach.web.server import create_app
 
@@ -37,7 +37,7 @@ def client(isolated_home):
 def filled(tmp_path, isolated_home, bank, monkeypatch):
     """Two typed attempts at one card (weak, then strong), one at another card,
     and one spoken attempt (a fake microphone, a WAV saved) in a second session."""
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, speak=False, record=fake_record(12))
     assert coach.settings.home == isolated_home
     sid = coach.store.new_session("practice")

@@ -18,7 +18,7 @@ import pytest
 
 from tests.test_history import STRONG, WEAK
 from tests.test_orchestration import fake_record, make_coach
-from voicecoach.session import AnswerInput
+from voicecoach.core.coach import AnswerInput
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -70,7 +70,7 @@ def browser():
 
 
 def fill_store(tmp_path, bank, monkeypatch) -> dict:
-    monkeypatch.setattr("voicecoach.vad.SileroVAD", lambda: (lambda frame: 0.0))
+    monkeypatch.setattr("voicecoach.engines.vad.SileroVAD", lambda: (lambda frame: 0.0))
     coach, _, _ = make_coach(tmp_path, text=STRONG, speak=False, record=fake_record(30))
     sid = coach.store.new_session("practice")
     ce = bank.get("cross-entropy-vs-mse")

@@ -13,11 +13,11 @@ from starlette.testclient import TestClient
 
 from tests.conftest import ROOT
 from voicecoach.core.app import App
-from voicecoach.embed import HashEmbedder
+from voicecoach.engines.embed import HashEmbedder
 from voicecoach.judge.offline import OfflineJudge
-from voicecoach.session import Engines, Lazy
-from voicecoach.stt import FakeTranscriber
-from voicecoach.tts import FakeSynthesizer
+from voicecoach.core.coach import Engines, Lazy
+from voicecoach.engines.stt import FakeTranscriber
+from voicecoach.engines.tts import FakeSynthesizer
 from voicecoach.web.security import COOKIE
 from voicecoach.web.server import create_app
 
@@ -134,7 +134,7 @@ def test_question_is_spoken_as_wav(client, core):
 
 
 def test_audio_is_served_by_attempt_id_only(client, core, tmp_path):
-    from voicecoach.audiofile import write_wav
+    from voicecoach.engines.audiofile import write_wav
 
     store = core.open_store()
     session = store.new_session("practice")

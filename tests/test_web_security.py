@@ -111,7 +111,7 @@ def test_serve_prints_the_url_and_serves(tmp_path):
 def test_an_error_page_words_the_next_step_for_the_browser(client):
     """Errors carry their next step as data; the page offers a link, not a command line."""
     from voicecoach.errors import NoSpeechError, Step
-    from voicecoach.web.server import step_link
+    from voicecoach.web.steps import step_link
 
     text, href = step_link(Step("type_answer"))
     assert href.startswith("/practice") and "--" not in text

@@ -1,5 +1,5 @@
 """python -m voicecoach: the same as the voicecoach command."""
 
-from .entry import main
+from voicecoach.entry import main
 
 main()

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import UsageError
+from voicecoach.errors import UsageError
 
 
 def default_home() -> Path:
@@ -148,7 +148,7 @@ def load_settings(**flags) -> Settings:
 
 def ensure_home(settings: Settings) -> Path:
     """Create the data directory, readable by the user only."""
-    from .errors import StoreError
+    from voicecoach.errors import StoreError
 
     try:
         old = os.umask(0o077)

@@ -1,8 +1,8 @@
 """The `voicecoach` command: the CLI's group plus the web app's `serve`.
 The one place that knows both front ends."""
 
-from .cli import main
-from .web.command import serve
+from voicecoach.cli import main
+from voicecoach.web.command import serve
 
 main.add_command(serve)
 

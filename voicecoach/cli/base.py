@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import VoicecoachError
+from voicecoach.errors import VoicecoachError
 
 
 def _err_console():
@@ -46,8 +46,8 @@ def handle_errors(fn):
         except (click.exceptions.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # a bug: keep the details, show a clean message
-            from ..config import default_home
-            from ..llm import redact
+            from voicecoach.config import default_home
+            from voicecoach.engines.llm import redact
 
             log = default_home() / "logs" / "crash.log"
             try:
@@ -126,19 +126,19 @@ def common_options(fn):
 
 
 def _settings(**flags):
-    from ..config import load_settings
+    from voicecoach.config import load_settings
 
     return load_settings(**flags)
 
 
 def _bank(settings, banks):
-    from ..questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     return load_bank([settings.user_bank, *banks])
 
 
 def _engines(settings):
-    from ..core.app import make_engines
+    from voicecoach.core.app import make_engines
 
     return make_engines(settings, warn=lambda m: _err_console().print(f"[yellow]{m}[/yellow]"))
 
@@ -164,10 +164,10 @@ def _enter_pressed():
 
 
 def _coach(settings, json_out, *, need_mic: bool):
-    from .. import audio
-    from ..config import ensure_home
-    from ..core.app import App
-    from ..report import ConsoleUI
+    from voicecoach.engines import audio
+    from voicecoach.config import ensure_home
+    from voicecoach.core.app import App
+    from voicecoach.render.terminal import ConsoleUI
 
     ensure_home(settings)
     play = None
@@ -180,8 +180,8 @@ def _coach(settings, json_out, *, need_mic: bool):
     ui = ConsoleUI(json_mode=json_out)
     voice = None
     if need_mic:  # the microphone opens with the question: nothing said at its end is lost; barge-in
-        from ..duplex import BargeIn, Voice
-        from ..vad import SileroVAD
+        from voicecoach.engines.duplex import BargeIn, Voice
+        from voicecoach.engines.vad import SileroVAD
 
         voice = Voice(play=play, playing=audio.playing, stop=audio.stop_playback, open_mic=lambda: audio.Microphone(settings.input_device),
                       detector=SileroVAD, policy=BargeIn(settings.barge_in), warn=ui.warn)

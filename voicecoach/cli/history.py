@@ -13,14 +13,14 @@ import sys
 
 import click
 
-from .base import _coach, _err_console, _settings, common_options, handle_errors, main
-from .practice import run_interview
-from ..errors import DatabaseCorrupt, StoreError, UsageError, VoicecoachError
+from voicecoach.cli.base import _coach, _err_console, _settings, common_options, handle_errors, main
+from voicecoach.cli.practice import run_interview
+from voicecoach.errors import DatabaseCorrupt, StoreError, UsageError, VoicecoachError
 
 
 def _store(settings):
-    from ..config import ensure_home
-    from ..store import Store
+    from voicecoach.config import ensure_home
+    from voicecoach.store.db import Store
 
     ensure_home(settings)
     return Store(settings.db_path, settings.audio_dir)
@@ -28,7 +28,7 @@ def _store(settings):
 
 def _card_lookup(settings):
     """The question bank's cards by id, to rebuild an attempt whose row was lost."""
-    from ..questions import load_bank
+    from voicecoach.content.questions import load_bank
 
     try:
         return load_bank([settings.user_bank]).cards.get
@@ -46,7 +46,7 @@ def _read_store(settings, damaged: DatabaseCorrupt | None = None):
             damaged = exc
     from rich.markup import escape
 
-    from ..store_recovery import salvaged_store
+    from voicecoach.store.recovery import salvaged_store
 
     store, s = salvaged_store(settings.db_path, settings.audio_dir, problem=damaged.detail, card_for=_card_lookup(settings))
     warning = [f"warning: the session database {settings.db_path} is damaged ({s.problem or damaged.message}).",
@@ -101,8 +101,8 @@ def history(card_id, category, plan_name, json_out):
     from rich.console import Console
     from rich.table import Table
 
-    from .. import history as h
-    from .screens import resolve_filters
+    from voicecoach.store import history as h
+    from voicecoach.cli.screens import resolve_filters
 
     settings = _settings()
 
@@ -149,8 +149,8 @@ def _history_table(con, items: list[dict]):
     """Attempts, widest layout that fits: ids whole, scores always shown."""
     from rich.table import Table
 
-    from .. import tally
-    from ..tables import first_fitting, id_column
+    from voicecoach.store import tally
+    from voicecoach.render.tables import first_fitting, id_column
 
     def num(v, fmt="{}"):
         return "" if v is None else fmt.format(v)
@@ -216,7 +216,7 @@ def rescore(ref, model, api_base, offline, stt_engine, stt_model, banks, json_ou
 @handle_errors
 def compare(refs, card_id, json_out):
     """Key points gained and lost, score and delivery changes between two attempts."""
-    from .. import history as h
+    from voicecoach.store import history as h
 
     store = _read_store(_settings())
     if card_id:
@@ -234,7 +234,7 @@ def compare(refs, card_id, json_out):
     if before.card_id != after.card_id:
         raise UsageError(f"{ids[0]} answered {before.card_id} and {ids[1]} answered {after.card_id}: only attempts at the same question can be compared",
                          hint=f"Compare the last two attempts at one question: voicecoach compare --card {after.card_id}")
-    from .. import tally
+    from voicecoach.store import tally
 
     when = {i: tally.local_time(store.attempt(i)["created_at"]) for i in ids}  # the time history shows
     c = h.compare(before, after)
@@ -266,16 +266,16 @@ def compare(refs, card_id, json_out):
 def review(count, list_only, text, typed, persona, follow_ups, plan_name, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Practise the cards whose key points you miss most (spaced repetition),
     as an interview: introduction, follow-ups, spoken commands, closing."""
-    from .. import history as h
-    from ..session import AnswerInput
+    from voicecoach.store import history as h
+    from voicecoach.core.coach import AnswerInput
 
     settings = _settings(model=model, api_base=api_base, offline=offline, stt_engine=stt_engine, stt_model=stt_model,
                          speak=False if text is not None or typed else None)
     only_list = list_only or (json_out and text is None and not typed)
     opening = ""
     if plan_name:
-        from .plan import plan_for_practice
-        from ..questions import load_bank
+        from voicecoach.cli.plan import plan_for_practice
+        from voicecoach.content.questions import load_bank
 
         plan_cards, opening = plan_for_practice(settings, load_bank([settings.user_bank, *banks]), plan_name)
         ids = {c.id for c in plan_cards}
@@ -342,7 +342,7 @@ def delete(ref, everything, yes):
 @handle_errors
 def repair():
     """Rebuild a damaged session database from what can still be read (the damaged file is kept)."""
-    from ..store_recovery import repair as rebuild
+    from voicecoach.store.recovery import repair as rebuild
 
     settings = _settings()
     db = settings.db_path
@@ -354,7 +354,7 @@ def repair():
     except DatabaseCorrupt as exc:
         problem = exc.detail or exc.message
     else:
-        from ..store_recovery import salvage
+        from voicecoach.store.recovery import salvage
 
         s = salvage(db)  # SQLite's check passed; look for rows damaged in place
         if not s.unreadable_total:

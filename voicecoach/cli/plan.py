@@ -13,15 +13,15 @@ from pathlib import Path
 
 import click
 
-from .base import _bank, _err_console, _settings, handle_errors, main
-from ..errors import PlanError, UsageError
+from voicecoach.cli.base import _bank, _err_console, _settings, handle_errors, main
+from voicecoach.errors import PlanError, UsageError
 
 SOURCE_LABEL = {"job": "job", "resume": "résumé", "role": "role"}
 
 
 def _store(settings):
-    from ..config import ensure_home
-    from ..store import Store
+    from voicecoach.config import ensure_home
+    from voicecoach.store.db import Store
 
     ensure_home(settings)
     return Store(settings.db_path, settings.audio_dir)
@@ -36,7 +36,7 @@ def _with_model(settings):
     if settings.named_model:
         return settings
     if settings.model.strip().lower() == "auto":
-        from ..judge.detect import detect, probes_for
+        from voicecoach.judge.detect import detect, probes_for
 
         server = detect(probes_for(settings))
         if server is not None:
@@ -49,10 +49,10 @@ def _writer(settings):
     a model is configured (and not --offline)."""
     if not settings.model or settings.offline:
         return None
-    from ..cardgen import CardWriter
-    from ..judge import FallbackJudge, make_offline_judge
-    from ..judge.llm_judge import LLMJudge
-    from ..llm import LiteLLMClient
+    from voicecoach.plan.cardgen import CardWriter
+    from voicecoach.judge import FallbackJudge, make_offline_judge
+    from voicecoach.judge.llm_judge import LLMJudge
+    from voicecoach.engines.llm import LiteLLMClient
 
     judge_client = LiteLLMClient(model=settings.model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s)
     # writing several cards takes longer than grading one answer
@@ -89,8 +89,8 @@ def plan(ctx, job_path, resume_path, count, name, role, company, new_cards, repl
     if job_path is None:
         raise UsageError("give the job description: voicecoach plan --job FILE [--resume FILE]",
                          hint="Or: voicecoach plan list | show NAME | delete NAME")
-    from .. import plans
-    from ..store_plans import plan_names, save_plan
+    from voicecoach.plan import plans
+    from voicecoach.store.plans import plan_names, save_plan
 
     settings = _with_model(_settings(model=model, api_base=api_base, offline=offline))
     docs = plans.read_documents(job_path, resume_path)
@@ -99,7 +99,7 @@ def plan(ctx, job_path, resume_path, count, name, role, company, new_cards, repl
     bank = _bank(settings, banks)
     store = _store(settings)
     if name is None:
-        from ..plan_profile import role_and_company
+        from voicecoach.plan.profile import role_and_company
 
         found_role, found_company = role_and_company(docs.job.text)
         name = plans.default_name(role or found_role, company if company is not None else found_company, plan_names(store))
@@ -132,8 +132,8 @@ def _out(text: str, indent: int = 0, hang: int = 0, style: dict | None = None) -
 
 
 def show_plan(p, user_bank: Path | None = None) -> None:
-    from ..plan_lexicon import FAMILY_NAMES
-    from ..plans import OFFLINE_PRIVACY, llm_privacy
+    from voicecoach.plan.lexicon import FAMILY_NAMES
+    from voicecoach.plan.plans import OFFLINE_PRIVACY, llm_privacy
 
     prof = p.profile
     at = f" at {prof.company}" if prof.company else ""
@@ -178,7 +178,7 @@ def show_plan(p, user_bank: Path | None = None) -> None:
 @handle_errors
 def plan_list(json_out):
     """The saved plans, newest first."""
-    from ..store_plans import list_plans
+    from voicecoach.store.plans import list_plans
 
     rows = list_plans(_store(_settings()))
     if json_out:
@@ -190,7 +190,7 @@ def plan_list(json_out):
     from rich.console import Console
     from rich.table import Table
 
-    from ..tally import local_time
+    from voicecoach.store.tally import local_time
 
     t = Table(title=f"{len(rows)} saved plan{'s' if len(rows) != 1 else ''}", caption="Practise one with: voicecoach practice --plan NAME")
     t.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))  # never cut a name
@@ -210,7 +210,7 @@ def plan_list(json_out):
 @handle_errors
 def plan_show(name, json_out):
     """Show a saved plan: what was understood, the questions and why."""
-    from ..store_plans import load_plan
+    from voicecoach.store.plans import load_plan
 
     settings = _settings()
     p = load_plan(_store(settings), name)
@@ -226,7 +226,7 @@ def plan_show(name, json_out):
 @handle_errors
 def plan_delete(name, with_cards):
     """Delete a saved plan (the sessions practised from it stay in history)."""
-    from ..store_plans import delete_plan
+    from voicecoach.store.plans import delete_plan
 
     settings = _settings()
     p = delete_plan(_store(settings), name)
@@ -243,8 +243,8 @@ def plan_delete(name, with_cards):
 
 def plan_for_practice(settings, bank, name: str):
     """(cards, opening line) of a saved plan, for practice and review."""
-    from ..plans import plan_cards
-    from ..store_plans import load_plan
+    from voicecoach.plan.plans import plan_cards
+    from voicecoach.store.plans import load_plan
 
     p = load_plan(_store(settings), name)
     cards, notes = plan_cards(p, bank)
@@ -256,7 +256,7 @@ def plan_for_practice(settings, bank, name: str):
 def privacy_row(settings) -> tuple[str, bool, str]:
     """The doctor's line about what building a plan sends."""
     if settings.named_model and not settings.offline:
-        from ..plans import llm_privacy
+        from voicecoach.plan.plans import llm_privacy
 
         return ("plans", True, llm_privacy(settings.named_model))
     return ("plans", True, "built from your job description and résumé on this machine; nothing is sent")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
-from .base import _bank, _coach, _emit_json, _settings, common_options, handle_errors, main
+from voicecoach.errors import UsageError
+from voicecoach.cli.base import _bank, _coach, _emit_json, _settings, common_options, handle_errors, main
 
 
 # --------------------------------------------------------------------- practice
@@ -41,8 +41,8 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
     """Run a mock interview: hear a question, answer out loud, get feedback."""
     import random
 
-    from ..questions import resolve_card
-    from ..session import AnswerInput
+    from voicecoach.content.questions import resolve_card
+    from voicecoach.core.coach import AnswerInput
 
     if text is not None and answer_file is not None:
         raise UsageError("give the answer either as --text or as --answer-file, not both")
@@ -54,7 +54,7 @@ def practice(question_ids, card_ref, category, difficulty, count, text, answer_f
     refs = ([card_ref] if card_ref else []) + list(question_ids)
     opening = ""
     if plan_name:
-        from .plan import plan_for_practice
+        from voicecoach.cli.plan import plan_for_practice
 
         cards, opening = plan_for_practice(settings, bank, plan_name)
         interview = True
@@ -87,8 +87,8 @@ def run_interview(coach, settings, cards, session_id: str, *, persona: str = "ne
                   think_s: float = 0.0, typed: bool = False, rng=None, json_out: bool = False, opening: str = "") -> list:
     """The interview flow (core.flows.run_interview) with the terminal's I/O,
     for practice and review."""
-    from ..core.flows import run_interview as interview
-    from ..typed import HOW_TO_FINISH, typed_answer
+    from voicecoach.core.flows import run_interview as interview
+    from voicecoach.cli.typed import HOW_TO_FINISH, typed_answer
 
     results = interview(coach, cards, session_id, persona=persona, follow_ups=follow_ups, think_s=think_s,
                         typed=typed_answer if typed else None, between=_between_questions() if sys.stdin.isatty() else None,
@@ -104,7 +104,7 @@ def _typed_command_check():
     r, s, p, q or a word) as a command; None until one is typed."""
     import select
 
-    from ..commands import typed_command
+    from voicecoach.core.commands import typed_command
 
     if not sys.stdin or not sys.stdin.isatty():
         return None
@@ -120,7 +120,7 @@ def _typed_command_check():
 
 
 def _between_questions():
-    from ..commands import typed_command
+    from voicecoach.core.commands import typed_command
 
     def ask() -> str:
         try:
@@ -142,8 +142,8 @@ def _between_questions():
 @handle_errors
 def score(card_ref, text, answer_file, model, api_base, offline, stt_engine, stt_model, banks, json_out):
     """Score one answer without speaking or recording."""
-    from ..questions import resolve_card
-    from ..session import AnswerInput
+    from voicecoach.content.questions import resolve_card
+    from voicecoach.core.coach import AnswerInput
 
     if (text is None) == (answer_file is None):
         raise UsageError("give exactly one of --text or --answer-file")

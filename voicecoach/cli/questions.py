@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
-from .base import _bank, _err_console, _settings, handle_errors, main
+from voicecoach.errors import UsageError
+from voicecoach.cli.base import _bank, _err_console, _settings, handle_errors, main
 
 
 # -------------------------------------------------------------------- questions
@@ -30,7 +30,7 @@ def questions_list(category, difficulty, search, banks, json_out):
     """List questions."""
     import json
 
-    from .screens import check_category
+    from voicecoach.cli.screens import check_category
 
     settings = _settings()
     bank = _bank(settings, banks)
@@ -45,7 +45,7 @@ def questions_list(category, difficulty, search, banks, json_out):
         return
     from rich.console import Console
 
-    from .screens import questions_table
+    from voicecoach.cli.screens import questions_table
 
     Console().print(questions_table(Console(), cards))
     for p in bank.problems:
@@ -61,8 +61,8 @@ def questions_show(card_ref, banks, json_out):
     """Show a question as a study card."""
     from rich.console import Console
 
-    from ..questions import resolve_card
-    from ..report import card_panel
+    from voicecoach.content.questions import resolve_card
+    from voicecoach.render.terminal import card_panel
 
     card = resolve_card(card_ref, _bank(_settings(), banks))
     if json_out:
@@ -78,7 +78,7 @@ def questions_show(card_ref, banks, json_out):
 @handle_errors
 def questions_validate(paths):
     """Validate card files (default: the built-in bank and your own)."""
-    from ..questions import BUILTIN_BANK, load_bank
+    from voicecoach.content.questions import BUILTIN_BANK, load_bank
 
     settings = _settings()
     if paths:
@@ -102,8 +102,8 @@ def questions_validate(paths):
 @handle_errors
 def questions_import(page, out_dir):
     """Turn a question page (title, category, difficulty, the five sections) into a card file."""
-    from ..importer import parse_page, write_card
-    from ..questions import parse_card
+    from voicecoach.content.importer import parse_page, write_card
+    from voicecoach.content.questions import parse_card
 
     if not page.exists():
         raise UsageError(f"no such file: {page}")

@@ -11,9 +11,9 @@ import sys
 import click
 from rich.table import Table
 
-from .base import handle_errors, main
-from ..errors import UsageError
-from ..tables import first_fitting, id_column
+from voicecoach.cli.base import handle_errors, main
+from voicecoach.errors import UsageError
+from voicecoach.render.tables import first_fitting, id_column
 
 # Settings for the bench and tests, not for users: hidden from 'config' (still settable by name).
 INTERNAL_SETTINGS = {"home", "stt_beam_size", "stt_verbatim", "timings_file"}
@@ -55,8 +55,8 @@ def resolve_filters(settings, card_id: str | None, category: str | None, practis
     name) checked against the question bank: a filter that can match nothing
     is an error that lists what would match. Returns (card id, category, a
     note on what was understood)."""
-    from ..errors import UsageError
-    from ..questions import load_bank
+    from voicecoach.errors import UsageError
+    from voicecoach.content.questions import load_bank
 
     bank = load_bank([settings.user_bank])
     ids = set(bank.cards) | set(practised)
@@ -76,7 +76,7 @@ def resolve_filters(settings, card_id: str | None, category: str | None, practis
 
 
 def check_category(bank, category: str) -> None:
-    from ..errors import UsageError
+    from voicecoach.errors import UsageError
 
     names = sorted({c.category for c in bank.cards.values()})
     if not any(category.lower() in n.lower() for n in names):
@@ -91,7 +91,7 @@ def setting_name(key: str) -> str:
     environment variable; an unknown one suggests the closest names."""
     import difflib
 
-    from ..config import ENV_KEYS, Settings
+    from voicecoach.config import ENV_KEYS, Settings
 
     names = [n for n in Settings.model_fields if n != "home"]
     k = key.strip()
@@ -143,7 +143,7 @@ def config(key, value, unset, json_out):
     """
     from pydantic import ValidationError
 
-    from ..config import ENV_KEYS, Settings, _read_file, load_settings, write_setting
+    from voicecoach.config import ENV_KEYS, Settings, _read_file, load_settings, write_setting
 
     settings = load_settings()
     if key is None:
@@ -190,8 +190,8 @@ def config(key, value, unset, json_out):
 @handle_errors
 def voices(show_all, json_out):
     """List the interviewer voices (espeak-ng via pyttsx3); the default is marked."""
-    from ..config import load_settings
-    from ..tts import Pyttsx3Synthesizer
+    from voicecoach.config import load_settings
+    from voicecoach.engines.tts import Pyttsx3Synthesizer
 
     current = load_settings().voice
     found = Pyttsx3Synthesizer().voices()
@@ -217,7 +217,7 @@ def voices(show_all, json_out):
 @handle_errors
 def devices(json_out):
     """List audio devices (exit status 4 when there are none)."""
-    from ..audio import list_devices
+    from voicecoach.engines.audio import list_devices
 
     devs = list_devices()
     if json_out:
@@ -256,7 +256,7 @@ def doctor_checks(settings) -> list[tuple[str, bool, str]]:
         rows.append((f"voice {settings.voice}", ok, "piper installed" if ok else "piper is not installed: pip install 'voicecoach[piper]'"))
     else:
         try:
-            from ..tts import Pyttsx3Synthesizer
+            from voicecoach.engines.tts import Pyttsx3Synthesizer
 
             ids = {v for v, _ in Pyttsx3Synthesizer().voices()}
             ok = settings.voice in ids

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import StoreError
-from ..history import common_names
-from .base import _coach, _settings, handle_errors, main
-from .history import _parse_time, _read_store, _reading
+from voicecoach.errors import StoreError
+from voicecoach.store.history import common_names
+from voicecoach.cli.base import _coach, _settings, handle_errors, main
+from voicecoach.cli.history import _parse_time, _read_store, _reading
 
 
 @main.command()
@@ -25,12 +25,12 @@ def replay(ref, no_audio, start, json_out):
     """Play a saved answer with its transcript in time, then its feedback."""
     from rich.console import Console
 
-    from ..audiofile import read_audio
-    from ..report import render_result
+    from voicecoach.engines.audiofile import read_audio
+    from voicecoach.render.terminal import render_result
 
     from rich.markup import escape
 
-    from .. import tally
+    from voicecoach.store import tally
 
     settings = _settings()
     store = _read_store(settings)
@@ -41,7 +41,7 @@ def replay(ref, no_audio, start, json_out):
         path = result.audio_path if result else None
         if no_audio or not path or not Path(path).exists():
             return None
-        from .. import audio as audio_mod
+        from voicecoach.engines import audio as audio_mod
 
         audio_mod.check_devices(need_input=False, need_output=True, output_device=settings.output_device)
         return read_audio(path)
@@ -82,7 +82,7 @@ def _scroll(con, result, audio, offset: float, settings) -> None:
     """Print the words as they are heard: fillers in yellow, long pauses marked."""
     from rich.text import Text
 
-    from ..delivery import norm
+    from voicecoach.analysis.delivery import norm
 
     fillers = {round(f.start, 2) for f in (result.delivery.fillers if result.delivery else [])}
     pauses = {round(p.start, 2): p.duration_s for p in (result.delivery.pauses if result.delivery else [])}
@@ -91,7 +91,7 @@ def _scroll(con, result, audio, offset: float, settings) -> None:
         con.print(Text(result.transcript.text))
         return
     if audio is not None:
-        from .. import audio as audio_mod
+        from voicecoach.engines import audio as audio_mod
 
         audio_mod.play(audio[int(offset * 16000):], 16000, device=settings.output_device, blocking=False)
     began = time.monotonic()
@@ -112,12 +112,12 @@ def _scroll(con, result, audio, offset: float, settings) -> None:
         if line:
             con.print(line)
         if audio is not None:
-            from .. import audio as audio_mod
+            from voicecoach.engines import audio as audio_mod
 
             audio_mod.wait_playback()
     except KeyboardInterrupt:
         if audio is not None:
-            from .. import audio as audio_mod
+            from voicecoach.engines import audio as audio_mod
 
             audio_mod.stop_playback()
         raise
@@ -130,11 +130,11 @@ def _scroll(con, result, audio, offset: float, settings) -> None:
 @handle_errors
 def report(ref, fmt, out):
     """Write a self-contained HTML (audio, clickable transcript, charts) or Markdown report."""
-    from .. import history as h
-    from ..report_html import render_html
-    from ..report_md import render_markdown
+    from voicecoach.store import history as h
+    from voicecoach.render.html import render_html
+    from voicecoach.render.markdown import render_markdown
 
-    from .. import tally
+    from voicecoach.store import tally
 
     settings = _settings()
     store = _read_store(settings)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..config import Settings, ensure_home, load_settings
-from ..questions import Bank, load_bank
+from voicecoach.config import Settings, ensure_home, load_settings
+from voicecoach.content.questions import Bank, load_bank
 
 Warn = Callable[[str], None]
 
@@ -24,32 +24,32 @@ def _ignore(_message: str) -> None:
 
 def make_engines(settings: Settings, warn: Warn = _ignore):
     """The lazily built engines: synthesizer, transcriber, judge, end of turn."""
-    from ..session import Engines, Lazy
+    from voicecoach.core.coach import Engines, Lazy
 
     def synth():
         if settings.voice.startswith("piper"):
-            from ..tts_piper import PiperSynthesizer
+            from voicecoach.engines.tts_piper import PiperSynthesizer
 
             return PiperSynthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
-        from ..tts import Pyttsx3Synthesizer
+        from voicecoach.engines.tts import Pyttsx3Synthesizer
 
         return Pyttsx3Synthesizer(settings.voice, settings.tts_rate, settings.tts_volume)
 
     def stt():
-        from ..stt_engines import make_transcriber
+        from voicecoach.engines.stt_engines import make_transcriber
 
         return make_transcriber(settings.stt_engine, settings.stt_model, settings.stt_beam_size,
                                 keep_fillers=settings.stt_verbatim, cache_dir=settings.home / "models")
 
     def judge():
-        from ..judge import make_judge
+        from voicecoach.judge import make_judge
 
         return make_judge(settings)
 
     transcriber = Lazy(stt)
 
     def turn():
-        from ..turn import TurnJudge, load_turn_model
+        from voicecoach.engines.turn import TurnJudge, load_turn_model
 
         model = load_turn_model(warn=warn)
         if model is None:
@@ -93,14 +93,14 @@ class App:
 
     def open_store(self):
         """A store for the calling thread (SQLite connections stay in theirs)."""
-        from ..store import Store
+        from voicecoach.store.db import Store
 
         ensure_home(self.settings)
         return Store(self.settings.db_path, self.settings.audio_dir)
 
     def coach(self, ui, *, store=None, play=None, record=None, voice=None, stop_checks=()):
         """A coach for one front end's session: its UI, audio in and out."""
-        from ..session import Coach
+        from voicecoach.core.coach import Coach
 
         return Coach(settings=self.settings, engines=self.engines, store=store or self.open_store(), ui=ui, play=play,
                      record=record, stop_checks=list(stop_checks), voice=voice)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from ..models import AttemptResult, Card
+from voicecoach.models import AttemptResult, Card
 
 
 def follow_up_count(persona: str, asked: int | None) -> int:
@@ -22,8 +22,8 @@ def follow_up_writer(settings, persona: str):
     None, and the interview asks about a key point that was missed."""
     if not settings.named_model or settings.offline:
         return None
-    from ..judge.followup import llm_follow_up
-    from ..llm import LiteLLMClient
+    from voicecoach.judge.followup import llm_follow_up
+    from voicecoach.engines.llm import LiteLLMClient
 
     return llm_follow_up(LiteLLMClient(model=settings.named_model, api_base=settings.api_base, timeout_s=settings.llm_timeout_s), persona)
 
@@ -39,7 +39,7 @@ def run_interview(coach, cards: list[Card], session_id: str, *, persona: str = "
     ``keys``: while listening for a spoken command, a command typed meanwhile.
     Spoken commands are listened for when answers are spoken, the command
     window is on and the front end has no other way (``hands_free``)."""
-    from ..interview import Interview
+    from voicecoach.core.interview import Interview
 
     settings = coach.settings
     hands_free = hands_free and typed is None and coach.record is not None and settings.command_window_s > 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from ..errors import LLMError
-from ..models import Card, Delivery, JudgeInfo, Transcript, Verdicts
+from voicecoach.errors import LLMError
+from voicecoach.models import Card, Delivery, JudgeInfo, Transcript, Verdicts
 
 
 class Judge(Protocol):
@@ -70,14 +70,14 @@ def load_embedder():
     LLM judge's quote check."""
     global _EMBEDDER
     if _EMBEDDER is None:
-        from ..embed import MiniLMEmbedder
+        from voicecoach.engines.embed import MiniLMEmbedder
 
         _EMBEDDER = MiniLMEmbedder()
     return _EMBEDDER
 
 
 def make_offline_judge():
-    from .offline import OfflineJudge
+    from voicecoach.judge.offline import OfflineJudge
 
     return OfflineJudge(load_embedder())
 
@@ -88,14 +88,14 @@ def make_judge(settings, offline_factory: Callable[[], Judge] | None = None) -> 
         return offline_factory()
     model, api_base, note = settings.named_model, settings.api_base, ""
     if not model:  # auto: a local model server already running, if any
-        from .detect import detect, probes_for
+        from voicecoach.judge.detect import detect, probes_for
 
         server = detect(probes_for(settings))
         if server is None:
             return offline_factory()
         model, api_base, note = server.model, server.api_base, server.note
-    from ..llm import LiteLLMClient
-    from .llm_judge import LLMJudge
+    from voicecoach.engines.llm import LiteLLMClient
+    from voicecoach.judge.llm_judge import LLMJudge
 
     cached: list[Judge] = []
 

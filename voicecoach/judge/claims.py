@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..models import Card
-from .nlp import Parser, Sentence
-from .text import STOPWORDS, content_stems, stem, words_of
+from voicecoach.models import Card
+from voicecoach.judge.nlp import Parser, Sentence
+from voicecoach.judge.text import STOPWORDS, content_stems, stem, words_of
 
 # Negation cues: the parser's `neg` (not, n't, never) plus negative quantifiers.
 # ("barely", "hardly" are degree words: "ROC AUC barely registers it" agrees with its point.)

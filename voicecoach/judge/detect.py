@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..errors import UsageError
+from voicecoach.errors import UsageError
 
 # kind@host:port, in order of preference: Ollama, llama.cpp's server, LM Studio.
 DEFAULT_PROBES = "ollama@127.0.0.1:11434,openai@127.0.0.1:8080,openai@127.0.0.1:1234"
@@ -148,7 +148,7 @@ def describe(settings) -> list[tuple[str, bool, str]]:
     if settings.offline or settings.model.strip().lower() == "offline":
         return [("judge", True, "offline judge, as set (nothing leaves this machine). " + BETTER_JUDGE_HINT)]
     if named:
-        from ..llm import preflight
+        from voicecoach.engines.llm import preflight
 
         rows = [(f"LLM {named}: {name}", ok, detail) for name, ok, detail in preflight(named, settings.api_base)]
         rows.append(("privacy", True, f"transcripts and cards are sent to {named}; audio never leaves this machine"))

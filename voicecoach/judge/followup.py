@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from ..errors import LLMError
-from ..llm import ChatClient
-from ..models import AttemptResult, Card
-from ..prompts import load_prompt
+from voicecoach.errors import LLMError
+from voicecoach.engines.llm import ChatClient
+from voicecoach.models import AttemptResult, Card
+from voicecoach.content.prompts import load_prompt
 
 SCHEMA = {"type": "object", "properties": {"question": {"type": "string"}}, "required": ["question"]}
 

@@ -9,20 +9,20 @@ from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..embed import Embedder
-from ..errors import JudgeError, LLMError
-from ..llm import ChatClient
-from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
-from ..prompts import Prompt, load_prompt
-from . import scoring, structure
-from .text import content_stems, quote_time, stem, words_of
-from .verify import QuoteVerifier, addresses_grader, verbatim
+from voicecoach.engines.embed import Embedder
+from voicecoach.errors import JudgeError, LLMError
+from voicecoach.engines.llm import ChatClient
+from voicecoach.models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
+from voicecoach.content.prompts import Prompt, load_prompt
+from voicecoach.judge import scoring, structure
+from voicecoach.judge.text import content_stems, quote_time, stem, words_of
+from voicecoach.judge.verify import QuoteVerifier, addresses_grader, verbatim
 
 
 def shared_embedder() -> Embedder | None:
     """The offline judge's MiniLM, loaded once per process; None when it
     cannot be loaded (quotes are then checked by shared words only)."""
-    from . import load_embedder
+    from voicecoach.judge import load_embedder
 
     try:
         return load_embedder()

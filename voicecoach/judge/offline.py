@@ -16,11 +16,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..embed import Embedder
-from ..models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
-from . import claims, confidence, scoring, structure
-from .nlp import Parser, default_parser
-from .text import Span, clause_quote, content_stems, quote_time, spans, transcript_tokens
+from voicecoach.engines.embed import Embedder
+from voicecoach.models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
+from voicecoach.judge import claims, confidence, scoring, structure
+from voicecoach.judge.nlp import Parser, default_parser
+from voicecoach.judge.text import Span, clause_quote, content_stems, quote_time, spans, transcript_tokens
 
 PROMPT_VERSION = "offline-1"
 

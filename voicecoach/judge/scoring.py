@@ -3,7 +3,7 @@ these, so an LLM cannot award more coverage than its verified quotes support."""
 
 from __future__ import annotations
 
-from ..models import Card, Delivery, KeyPointResult, MistakeResult
+from voicecoach.models import Card, Delivery, KeyPointResult, MistakeResult
 
 VERDICT_WEIGHT = {"covered": 1.0, "partial": 0.5, "missing": 0.0}
 # Below this many words an answer cannot show structure or delivery at all.

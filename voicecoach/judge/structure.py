@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..models import Card
-from .text import content_stems, words_of
+from voicecoach.models import Card
+from voicecoach.judge.text import content_stems, words_of
 
 REASON = re.compile(r"\b(because|since|the reason|that's why|that is why|which means|so that|due to|this means|otherwise|as a result)\b", re.I)
 EXAMPLE = re.compile(r"\b(for example|for instance|e\.g\.|such as|say you|imagine|in my (last|previous)|at my|in practice|in one project|\d+(\.\d+)?\s*(%|percent|ms|seconds|x|times)?)\b", re.I)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from ..models import Transcript
+from voicecoach.models import Transcript
 
 STOPWORDS = set(
     """a an the and or but if then so of to in on at for with by from as is are was were be been being it its this that

@@ -27,9 +27,9 @@ from typing import Literal
 
 import numpy as np
 
-from ..embed import Embedder
-from ..models import Card
-from .text import content_stems, find_quote
+from voicecoach.engines.embed import Embedder
+from voicecoach.models import Card
+from voicecoach.judge.text import content_stems, find_quote
 
 
 @dataclass(frozen=True)

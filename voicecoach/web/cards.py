@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ..errors import CardError
-from . import cards_form as cf
-from .templating import render
+from voicecoach.errors import CardError
+from voicecoach.web import cards_form as cf
+from voicecoach.web.templating import render
 
 DIFFICULTIES = ("Easy", "Medium", "Hard")
 

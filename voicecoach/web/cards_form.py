@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from ..models import Card, MistakeKind
-from ..questions import check_card, parse_card
+from voicecoach.models import Card, MistakeKind
+from voicecoach.content.questions import check_card, parse_card
 
 MISTAKE_ROWS = 6  # the card schema allows up to six common mistakes
 TEXT_FIELDS = ("id", "title", "category", "difficulty", "why_asked", "how_to_answer", "key_points", "sample_answer", "tags", "time_limit_s")

@@ -21,9 +21,9 @@ def serve(port, host, no_browser, model, api_base, offline, banks):
     """Start the local web app and open it in the browser."""
     import sys
 
-    from ..core.app import App
-    from ..errors import VoicecoachError
-    from .server import run
+    from voicecoach.core.app import App
+    from voicecoach.errors import VoicecoachError
+    from voicecoach.web.server import run
 
     def say(line: str) -> None:
         click.echo(line, err=True)

@@ -17,14 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import history as h
-from .. import tally
-from ..errors import StoreError, UsageError
-from ..report_html import JS as REPORT_JS
-from ..report_html import transcript_html
-from . import practice_view  # noqa: F401  (registers the helpers of the shared _result.html)
-from .history_data import Filters, history_page, neighbours
-from .templating import render
+from voicecoach.store import history as h
+from voicecoach.store import tally
+from voicecoach.errors import StoreError, UsageError
+from voicecoach.render.html import JS as REPORT_JS
+from voicecoach.render.html import transcript_html
+from voicecoach.web import practice_view  # noqa: F401  (registers the helpers of the shared _result.html)
+from voicecoach.web.history_data import Filters, history_page, neighbours
+from voicecoach.web.templating import render
 
 @contextmanager
 def opened(request: Request):

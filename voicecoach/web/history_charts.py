@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..tally import local_time
+from voicecoach.store.tally import local_time
 
 VERDICT_COLOUR = {"covered": "#1f7a3a", "partial": "#d39e00", "missing": "#b3261e"}
 

@@ -1,6 +1,6 @@
 """What the history pages show, read from a store: the filtered attempt list,
 trends by category and by key point, one attempt with its neighbours. The
-queries themselves are voicecoach.history's (the CLI's); this only selects and
+queries themselves are voicecoach.store.history's (the CLI's); this only selects and
 shapes them for the templates."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import history as h
-from .. import tally
-from ..charts import progress_chart
-from ..store import Store
-from .history_charts import sparkline, verdict_strip
+from voicecoach.store import history as h
+from voicecoach.store import tally
+from voicecoach.render.charts import progress_chart
+from voicecoach.store.db import Store
+from voicecoach.web.history_charts import sparkline, verdict_strip
 
 LIMIT = 5000  # attempts read for one page: years of daily practice
 SHOWN = 100  # attempts listed before "show all": the page stays light

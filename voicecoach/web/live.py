@@ -29,8 +29,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..audiofile import SAMPLE_RATE
-from ..errors import AudioDeviceError
+from voicecoach.engines.audiofile import SAMPLE_RATE
+from voicecoach.errors import AudioDeviceError
 
 Send = Callable[[dict], None]  # thread-safe: queue one JSON event for the page
 GONE_HINT = "What was recorded so far is saved as an incomplete attempt."
@@ -167,7 +167,7 @@ HOW_TO_FINISH = "press Score my answer when you're done"  # how a typed answer e
 
 def web_hint(exc) -> str:
     """An error's hint with its next step (errors.Step) worded for the page."""
-    from .server import step_link
+    from voicecoach.web.steps import step_link
 
     return " ".join(p for p in (exc.hint or "", step_link(getattr(exc, "step", None))[0]) if p)
 
@@ -232,3 +232,14 @@ class WebUI:
     def show_result(self, result, card) -> None:
         self.send({"type": "result", "attempt_id": result.attempt_id, "parent_id": result.parent_id,
                    "prompt": result.prompt, "overall": result.scores.overall, "html": self.render_result(result)})
+
+
+_clips_lock = threading.Lock()
+
+
+def clips_of(app) -> Clips:
+    """The sounds waiting for the page, one store per app."""
+    with _clips_lock:
+        if not hasattr(app.state, "practice_clips"):
+            app.state.practice_clips = Clips()
+        return app.state.practice_clips

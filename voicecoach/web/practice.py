@@ -7,36 +7,20 @@ plays and the attempt audio, served by attempt id only (``/audio/{id}``)."""
 from __future__ import annotations
 
 import random
-import threading
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from ..errors import VoicecoachError
-from . import practice_view  # noqa: F401  (registers the feedback block's helpers)
-from .live import Clips, wav_bytes, web_hint
-from .templating import _env, render
+from voicecoach.errors import VoicecoachError
+from voicecoach.web.live import clips_of, wav_bytes, web_hint
+from voicecoach.web.practice_view import render_result
+from voicecoach.web.templating import render
 
 PERSONAS = ("friendly", "neutral", "tough")
 DIFFICULTIES = ("Easy", "Medium", "Hard")
 MAX_LISTED = 40
-_clips_lock = threading.Lock()
-
-
-def clips_of(app) -> Clips:
-    """The sounds waiting for the page, one store per app."""
-    with _clips_lock:
-        if not hasattr(app.state, "practice_clips"):
-            app.state.practice_clips = Clips()
-        return app.state.practice_clips
-
-
-def render_result(result) -> str:
-    """The feedback block for a page (``_result.html``)."""
-    audio_url = f"/audio/{result.attempt_id}" if result.audio_path and result.attempt_id else None
-    return _env.get_template("_result.html").render(result=result, audio_url=audio_url)
 
 
 def _filters(request: Request) -> dict:
@@ -50,7 +34,7 @@ def _pool(core, f: dict) -> list:
 
 
 def _review(core) -> list:
-    from ..history import review_queue
+    from voicecoach.store.history import review_queue
 
     store = core.open_store()
     try:
@@ -126,7 +110,7 @@ async def answer(request: Request):
 
 
 def _score_typed(core, card_id: str, text: str) -> JSONResponse:
-    from ..session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     card = core.bank.cards.get(card_id)
     if card is None:
@@ -135,7 +119,7 @@ def _score_typed(core, card_id: str, text: str) -> JSONResponse:
         return JSONResponse({"error": "The answer is empty.", "hint": "Type your answer, then press Score my answer."}, status_code=400)
     store = core.open_store()
     try:
-        from .live import WebUI
+        from voicecoach.web.live import WebUI
 
         shown: list = []
         ui = WebUI(lambda event: shown.append(event), render_result)
@@ -151,7 +135,7 @@ def _score_typed(core, card_id: str, text: str) -> JSONResponse:
 
 
 def _speech(core, text: str) -> Response:
-    from ..tts import speakable
+    from voicecoach.engines.tts import speakable
 
     try:
         samples, rate = core.engines.synthesizer.get().synthesize(speakable(text))
@@ -211,7 +195,7 @@ def attempt_audio(request: Request):
 
 
 def routes() -> list:
-    from .practice_socket import practice_socket
+    from voicecoach.web.practice_socket import practice_socket
 
     return [
         Route("/practice", choose, name="practice"),

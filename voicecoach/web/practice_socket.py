@@ -28,8 +28,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..errors import VoicecoachError
-from .live import HOW_TO_FINISH, BrowserSpeaker, Clips, PageGone, SocketMic, WebUI, web_hint
+from voicecoach.errors import VoicecoachError
+from voicecoach.web.live import HOW_TO_FINISH, BrowserSpeaker, Clips, PageGone, SocketMic, WebUI, web_hint
 
 log = logging.getLogger("voicecoach.web")
 MIC_LOCK = threading.Lock()  # one spoken session at a time: one microphone, and the CPU for Whisper
@@ -109,7 +109,7 @@ class LiveRun:
     def record(self, path, endpointer, **kw):
         """audio.record with the page's microphone, its WAV header kept
         current at every frame (a stopped server loses nothing received)."""
-        from .. import audio
+        from voicecoach.engines import audio
 
         own = kw.get("mic") is None
         if own:
@@ -123,8 +123,8 @@ class LiveRun:
     def _coach(self, store):
         voice = None
         if self.spoken:
-            from ..duplex import BargeIn, Voice
-            from ..vad import SileroVAD
+            from voicecoach.engines.duplex import BargeIn, Voice
+            from voicecoach.engines.vad import SileroVAD
 
             voice = Voice(play=self.speaker.play, playing=self.speaker.playing, stop=self.speaker.stop, open_mic=self.mic.open,
                           detector=SileroVAD, policy=BargeIn(self.core.settings.barge_in), warn=self.ui.warn)
@@ -191,7 +191,7 @@ class LiveRun:
             self.finished.set()
 
     def _interview(self, cards: list, store) -> None:
-        from ..core.flows import run_interview
+        from voicecoach.core.flows import run_interview
 
         persona = self.start.get("persona") if self.start.get("persona") in ("friendly", "neutral", "tough") else "neutral"
         follow = self.start.get("follow_ups")
@@ -215,7 +215,7 @@ class LiveRun:
 
 
 def _answer_input():
-    from ..session import AnswerInput
+    from voicecoach.core.coach import AnswerInput
 
     return AnswerInput()
 
@@ -226,7 +226,8 @@ def _sentence(text: str) -> str:
 
 
 async def practice_socket(ws: WebSocket) -> None:
-    from .practice import clips_of, render_result
+    from voicecoach.web.live import clips_of
+    from voicecoach.web.practice_view import render_result
 
     await ws.accept()
     loop = asyncio.get_running_loop()

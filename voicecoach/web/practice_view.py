@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from ..charts import TARGET_WPM, pace_chart
-from ..models import AttemptResult
-from .templating import _env
+from voicecoach.render.charts import TARGET_WPM, pace_chart
+from voicecoach.models import AttemptResult
+from voicecoach.web.templating import _env
 
 MARK = {"covered": "✔", "partial": "~", "missing": "✘", "made": "✘", "not_made": "✔", "unsure": "?"}
 WORDS = {"covered": "covered", "partial": "partly covered", "missing": "missing",
@@ -52,3 +52,9 @@ def delivery_bars(result: AttemptResult) -> list[dict]:
 
 _env.globals.update(result_pace_svg=result_pace_svg, delivery_bars=delivery_bars, verdict_mark=MARK,
                     verdict_words=WORDS, mistake_kind=KIND)
+
+
+def render_result(result) -> str:
+    """The feedback block for a page (``_result.html``)."""
+    audio_url = f"/audio/{result.attempt_id}" if result.audio_path and result.attempt_id else None
+    return _env.get_template("_result.html").render(result=result, audio_url=audio_url)

@@ -13,35 +13,13 @@ from starlette.requests import Request
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..core.app import App
-from ..errors import VoicecoachError
-from .security import Guard
-from .templating import render
+from voicecoach.core.app import App
+from voicecoach.errors import VoicecoachError
+from voicecoach.web.security import Guard
+from voicecoach.web.steps import step_link
+from voicecoach.web.templating import render
 
 HERE = Path(__file__).parent
-
-
-def step_link(step) -> tuple[str, str]:
-    """An error's next step (errors.Step), worded for the page: (text, link)."""
-    if step is None:
-        return "", ""
-    v = step.values
-    links = {
-        "rescore": ("Open the saved attempt", f"/attempts/{v.get('attempt_id')}"),
-        "report_session": ("See your earlier answers", "/history"),
-        "score_file": ("Open your history", "/history"),
-        "no_speak": ("Practise with the sound off", "/practice?speak=0"),
-        "no_device": ("Type your answer instead", "/practice?mode=type"),
-        "repair": ("See what can still be read", "/history"),
-        "list_devices": ("Check the microphone and speaker in your browser's site settings", ""),
-        "list_voices": ("Choose another voice", "/practice"),
-        "list_questions": ("Browse the question cards", "/cards"),
-        "list_history": ("See your history", "/history"),
-        "type_answer": ("Type your answer instead", "/practice?mode=type"),
-        "offline_judge": ("Use the offline judge: restart with voicecoach serve --offline", ""),
-        "api_base": ("Check the server's address (voicecoach serve --api-base)", ""),
-    }
-    return links.get(step.kind, ("", ""))
 
 
 async def home(request: Request):
@@ -51,7 +29,7 @@ async def home(request: Request):
 
 def create_app(core: App, token: str, hosts: set[str]):
     """The ASGI app (a Starlette app wrapped in the Guard)."""
-    from . import cards, history, practice
+    from voicecoach.web import cards, history, practice
 
     routes = [Route("/", home, name="home"), *practice.routes(), *history.routes(), *cards.routes(),
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]

@@ -1,0 +1,1 @@
+"""The question bank and the prompts: cards, their import from pages, versioned prompt files."""

@@ -1,0 +1,163 @@
+"""Transcribe while the candidate speaks: the recording is cut at VAD pauses
+into chunks of at least ``min_chunk_s``, each transcribed in the background,
+so when the answer ends only the last chunk is left."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from voicecoach.models import Transcript, Word
+
+SR = 16000
+
+
+class StreamingTranscriber:
+    """Feed audio with ``add``; call ``poll`` with the VAD's closed segments as
+    they appear; ``finish`` returns the whole answer's Transcript."""
+
+    def __init__(self, get_transcriber, min_chunk_s: float = 10.0, pad_s: float = 0.25, warm=None) -> None:
+        self._get = get_transcriber  # a callable, so model loading can overlap recording
+        # Called (in the background) with the whole answer transcribed so far
+        # when a pause might be the end: lets the judge fill its caches.
+        self._warm = warm
+        self._spec: tuple[float, float, Future] | None = None  # (start, end, job) for a tail that may be the last
+        self.min_chunk_s = min_chunk_s  # long enough for Whisper to have context
+        self.pad_s = pad_s
+        # The answer so far, in one growing buffer (capacity doubles), so
+        # slicing it at every pause copies nothing.
+        self._buf = np.zeros(SR * 60, np.float32)
+        self._n = 0
+        self._lock = threading.Lock()
+        self._chunk_start = 0.0
+        self._jobs: list[tuple[float, Future]] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-stream")
+        self.chunks_done_early = 0
+        self.used_speculative = False
+
+    def add(self, chunk: np.ndarray) -> None:
+        chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
+        with self._lock:
+            end = self._n + len(chunk)
+            if end > len(self._buf):
+                grown = np.zeros(max(end, 2 * len(self._buf)), np.float32)
+                grown[: self._n] = self._buf[: self._n]
+                self._buf = grown  # views handed out earlier keep the old buffer alive
+            self._buf[self._n : end] = chunk
+            self._n = end
+
+    def audio(self) -> np.ndarray:
+        """The answer so far (a read-only view: written samples never change)."""
+        with self._lock:
+            view = self._buf[: self._n]
+        view = view.view()
+        view.flags.writeable = False
+        return view
+
+    def _slice(self, start_s: float, end_s: float) -> np.ndarray:
+        return self.audio()[int(start_s * SR) : int(end_s * SR)]
+
+    def _submit(self, start_s: float, end_s: float) -> None:
+        piece = self._slice(start_s, end_s)
+        before = list(self._jobs)
+        self._jobs.append((start_s, self._pool.submit(self._speculate, piece, start_s, before)))
+        self._chunk_start = end_s
+
+    def poll(self, segments: list[tuple[float, float]]) -> None:
+        """Cut after the latest closed segment once the chunk is long enough.
+        The cut falls inside the pause (segments close after >= 0.6 s of
+        silence). A shorter tail is transcribed speculatively: if the pause
+        turns out to be the end of the answer, that result is used as is."""
+        if not segments:
+            return
+        _, seg_end = segments[-1]
+        cut = seg_end + self.pad_s
+        if cut * SR > self._n or cut <= self._chunk_start:
+            return
+        if cut - self._chunk_start >= self.min_chunk_s:
+            self._submit(self._chunk_start, cut)
+        elif self._spec is None or self._spec[1] != cut:
+            start = self._chunk_start
+            piece = self._slice(start, cut)
+            jobs = list(self._jobs)
+            self._spec = (start, cut, self._pool.submit(self._speculate, piece, start, jobs))
+
+    def _speculate(self, piece: np.ndarray, start: float, jobs: list) -> Transcript:
+        t = self._get().transcribe(piece)
+        if self._warm is not None:
+            try:
+                self._warm(self._merge(jobs + [(start, _done(t))], start + len(piece) / SR))
+            except Exception:  # noqa: BLE001 - warming is an optimisation only
+                pass
+        return t
+
+    def finish(self, end_s: float | None = None, last_speech_s: float | None = None) -> Transcript:
+        """Transcribe what is left and merge all chunks (times made absolute).
+        ``last_speech_s``: where the VAD last heard speech; if a speculative
+        tail already covers it, nothing is left to transcribe."""
+        total = self._n / SR if end_s is None else end_s
+        spec = self._spec
+        if spec and last_speech_s is not None and spec[0] == self._chunk_start and spec[1] >= last_speech_s:
+            self._jobs.append((spec[0], spec[2]))
+            self.used_speculative = True
+        elif last_speech_s is not None and last_speech_s <= self._chunk_start and self._jobs:
+            pass  # only the end-of-answer silence is left
+        elif total - self._chunk_start > 0.05 or not self._jobs:
+            self._submit(self._chunk_start, total)
+        result = self._merge(self._jobs, total)
+        self.chunks_done_early = max(0, len(self._jobs) - 1)
+        self._pool.shutdown(wait=False)
+        return result
+
+    def _merge(self, jobs: list, total: float) -> Transcript:
+        words: list[Word] = []
+        texts: list[str] = []
+        engine = model = ""
+        for offset, fut in jobs:
+            t = fut.result()
+            engine, model = t.engine, t.model
+            if t.text:
+                texts.append(t.text)
+            for w in t.words:
+                words.append(Word(word=w.word, start=round(w.start + offset, 3), end=round(w.end + offset, 3), probability=w.probability))
+        return Transcript(text=" ".join(texts), words=words, engine=engine, model=model, duration_s=round(total, 3))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _done(value) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f
+
+
+def cut_points(audio: np.ndarray, piece_s: float = 60.0, search_s: float = 15.0) -> list[int]:
+    """Where to cut a long recording into pieces of at most ``piece_s``: at
+    the quietest 0.3 s in the last ``search_s`` before each limit (a pause,
+    in speech), so no word is split."""
+    frame = SR // 100  # 10 ms
+    cuts, start = [], 0
+    while len(audio) - start > piece_s * SR:
+        lo, hi = start + int((piece_s - search_s) * SR), start + int(piece_s * SR)
+        seg = audio[lo:hi]
+        n = len(seg) // frame
+        energy = np.einsum("ij,ij->i", seg[: n * frame].reshape(n, frame), seg[: n * frame].reshape(n, frame))
+        run = np.convolve(energy, np.ones(30), mode="valid")  # 0.3 s windows
+        k = int(np.argmin(run))
+        start = lo + (k + 15) * frame  # the middle of the quietest window
+        cuts.append(start)
+    return cuts
+
+
+def transcribe_in_pieces(transcriber, audio: np.ndarray, piece_s: float = 60.0) -> Transcript:
+    """A long recording transcribed piece by piece (cut at pauses): the
+    engine never holds the whole file's spectrogram (a 20-minute file peaked
+    at 1.8 GB at once). Pieces are views, not copies."""
+    bounds = [0, *cut_points(audio, piece_s), len(audio)]
+    if len(bounds) == 2:
+        return transcriber.transcribe(audio)
+    jobs = [(a / SR, _done(transcriber.transcribe(audio[a:b]))) for a, b in zip(bounds, bounds[1:])]
+    return StreamingTranscriber._merge(None, jobs, len(audio) / SR)

