@@ -82,7 +82,13 @@ class Endpointer:
     # look at 0.25 s cut 19 of 24 answers with pauses short; two at 0.5 and
     # 1.0 s, with the words check, 3 of 24; at 0.5 and 0.8 s over 0.7 with
     # the last three words heard surely, 1 of 24 and 0.8 s when it ends).
-    turn_checks_s: tuple[float, ...] = (0.5, 0.8)
+    # But real answers pause about a second between sentences, and the model
+    # calls a complete sentence finished: at 0.5/0.8 s an 82 s answer of real
+    # speech (bench/latency.py, 1 s between sentences) was cut at 22 s. Looks
+    # at 1.2 and 1.6 s keep such answers whole (bench/turn.py --set all: 2 of
+    # 40 cut off mid-sentence, as at 0.5/0.8 s; the model ends a finished
+    # answer 1.5-1.7 s after its last word, or the silence limit does).
+    turn_checks_s: tuple[float, ...] = (1.2, 1.6)
     turn_threshold: float = 0.7  # over the model's own 0.5: it took mid-sentence pauses of espeak-ng speech for ends
     turn_agree: int = 2  # consecutive checks of one pause that must say "finished"
     threshold: float = 0.5  # Silero's recommended speech probability cut-off
