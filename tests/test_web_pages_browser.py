@@ -8,14 +8,11 @@ page_times.json beside the screenshots."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from tests import browser as browser_helpers
 from tests.test_history import STRONG, WEAK
 from tests.test_orchestration import fake_record, make_coach
 from voicecoach.core.coach import AnswerInput
@@ -27,46 +24,20 @@ WIDTHS = {"wide": 1280, "narrow": 400}
 
 
 def artifacts() -> Path:
-    out = Path(os.environ.get("VOICECOACH_ARTIFACTS") or Path(__file__).parent / "artifacts") / "pages"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    return browser_helpers.artifacts("pages")
 
 
 @pytest.fixture
 def server(isolated_home):
     """The real app behind uvicorn on a free port of 127.0.0.1, in a thread."""
-    import uvicorn
-
-    from voicecoach.core.app import App
-    from voicecoach.web.server import allowed_hosts, bind, create_app
-
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    app = create_app(App.from_flags(), TOKEN, allowed_hosts("127.0.0.1", port))
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with browser_helpers.serve(token=TOKEN) as (base, _core):
+        yield base
 
 
 @pytest.fixture
 def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+    with browser_helpers.chromium() as b:
         yield b
-        b.close()
 
 
 def fill_store(tmp_path, bank, monkeypatch) -> dict:

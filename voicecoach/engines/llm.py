@@ -5,6 +5,7 @@ never appear in messages."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -172,3 +173,15 @@ def _endpoint_check(api_base: str) -> list[tuple[str, bool, str]]:
         return [("endpoint", exc.code < 500, f"{api_base} answered {exc.code}")]
     except (urllib.error.URLError, OSError) as exc:
         return [("endpoint", False, f"{api_base} unreachable: {getattr(exc, 'reason', exc)}")]
+
+
+def json_body(text: str):
+    """A model's reply as JSON (a ```json fence around it allowed); ValueError
+    with where it broke, for the repair prompt."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.strip("`").removeprefix("json").strip()
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from exc

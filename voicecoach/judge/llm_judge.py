@@ -4,14 +4,13 @@ against the transcript."""
 
 from __future__ import annotations
 
-import json
 from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from voicecoach.engines.embed import Embedder
 from voicecoach.errors import JudgeError, LLMError
-from voicecoach.engines.llm import ChatClient
+from voicecoach.engines.llm import ChatClient, json_body
 from voicecoach.models import Card, Delivery, JudgeInfo, KeyPointResult, MistakeKind, MistakeResult, Scores, Transcript, Verdicts
 from voicecoach.content.prompts import Prompt, load_prompt
 from voicecoach.judge import scoring, structure
@@ -75,13 +74,7 @@ def _delivery_summary(delivery: Delivery | None) -> str:
 
 def parse_reply(text: str, card: Card) -> JudgeReply:
     """JSON -> JudgeReply, with every key point and mistake graded by index."""
-    body = text.strip()
-    if body.startswith("```"):
-        body = body.strip("`").removeprefix("json").strip()
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from exc
+    data = json_body(text)
     try:
         reply = JudgeReply.model_validate(data)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from voicecoach.plan.documents import scrub
 from voicecoach.errors import LLMError, VoicecoachError
 from voicecoach.content.importer import slug
 from voicecoach.judge.text import content_stems
-from voicecoach.engines.llm import ChatClient
+from voicecoach.engines.llm import ChatClient, json_body
 from voicecoach.models import Card, CardOrigin, Transcript
 from voicecoach.plan.lexicon import CATEGORIES
 from voicecoach.plan.models import DroppedCard, JobProfile
@@ -135,13 +135,7 @@ def coverage_problems(card: Card, judge) -> list[str]:
 
 
 def parse_cards(text: str) -> list[dict]:
-    body = text.strip()
-    if body.startswith("```"):
-        body = body.strip("`").removeprefix("json").strip()
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from exc
+    data = json_body(text)
     cards = data.get("cards") if isinstance(data, dict) else data if isinstance(data, list) else None
     if not isinstance(cards, list) or not all(isinstance(c, dict) for c in cards):
         raise ValueError('expected {"cards": [ ... ]}')
