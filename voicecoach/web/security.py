@@ -56,7 +56,7 @@ class Guard:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if scope["type"] == "http" and "token" in query:
             if not _same(query["token"], self.token):
-                return await self._deny(scope, receive, send, 403, "This link's token is not this server's. Open the link that `voicecoach serve` printed.")
+                return await self._deny(scope, receive, send, 403, "This link's token is not this server's. Open the link that voicecoach serve printed in its terminal.")
             rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k != "token"])
             location = scope["path"] + (f"?{rest}" if rest else "")
             await send({"type": "http.response.start", "status": 303, "headers": [
@@ -66,7 +66,7 @@ class Guard:
                 (b"content-length", b"0")]})
             return await send({"type": "http.response.body", "body": b""})
         if not has_cookie:
-            return await self._deny(scope, receive, send, 403, "Open the link that `voicecoach serve` printed (it carries this run's token).")
+            return await self._deny(scope, receive, send, 403, "Open the link that voicecoach serve printed in its terminal: it carries this run's token.")
         return await self.app(scope, receive, send)
 
     async def _deny(self, scope, receive, send, status: int, message: str):
