@@ -121,7 +121,10 @@ class StreamingTranscriber:
             if t.text:
                 texts.append(t.text)
             for w in t.words:
-                words.append(Word(word=w.word, start=round(w.start + offset, 3), end=round(w.end + offset, 3), probability=w.probability))
+                start = round(w.start + offset, 3)
+                if words and start < words[-1].start:  # a chunk's first word timed into the pause before it
+                    start = words[-1].start
+                words.append(Word(word=w.word, start=start, end=max(start, round(w.end + offset, 3)), probability=w.probability))
         return Transcript(text=" ".join(texts), words=words, engine=engine, model=model, duration_s=round(total, 3))
 
     def close(self) -> None:

@@ -56,6 +56,11 @@ def merge_fillers(plain: Transcript, verbatim: Transcript) -> Transcript:
         out += kept
     if not changed:
         return plain
+    # a filler the verbatim decode timed a little before the word the plain
+    # decode put ahead of it keeps its place in the sequence: times stay in order
+    for k in range(1, len(out)):
+        if out[k].start < out[k - 1].start:
+            out[k] = out[k].model_copy(update={"start": out[k - 1].start, "end": max(out[k].end, out[k - 1].start)})
     return plain.model_copy(update={"words": out, "text": " ".join(w.word for w in out)})
 
 
