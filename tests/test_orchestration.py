@@ -276,3 +276,13 @@ def test_streaming_buffer_grows_without_copies_per_pause():
     assert np.array_equal(early, np.concatenate(chunks[:11]))
     assert not st.audio().flags.writeable
     st.close()
+
+
+def test_spoken_summary_keeps_the_capital_i_after_first():
+    """The summary read "First, i could not confirm ..." (a fix starting with
+    "I" lowercased after the ordinal); names and acronyms keep their case too."""
+    from voicecoach.analysis.feedback import _after_comma
+
+    assert _after_comma("I could not confirm this point") == "I could not confirm this point"
+    assert _after_comma("MSE fits regression") == "MSE fits regression"
+    assert _after_comma("Cover this point: X") == "cover this point: X"

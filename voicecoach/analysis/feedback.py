@@ -77,5 +77,14 @@ def spoken_summary(verdicts: Verdicts, fixes: list[str]) -> str:
         body = "One thing to work on. " + fixes[0]
     else:
         ordinals = ["First", "Second", "Third"]
-        body = f"{len(fixes)} things to work on. " + " ".join(f"{ordinals[i]}, {f[0].lower() + f[1:]}" for i, f in enumerate(fixes))
+        body = f"{len(fixes)} things to work on. " + " ".join(f"{ordinals[i]}, {_after_comma(f)}" for i, f in enumerate(fixes))
     return _speakable(f"{opening} {body}")
+
+
+def _after_comma(sentence: str) -> str:
+    """A sentence continued after "First, ": its first word lowercased,
+    unless it is "I" or a name ("I could not confirm", "MSE ...")."""
+    first = sentence.split(" ", 1)[0]
+    if first == "I" or first.startswith("I'") or (len(first) > 1 and first[1:2].isupper()):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
