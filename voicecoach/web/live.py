@@ -165,13 +165,6 @@ def plain(message: str) -> str:
 HOW_TO_FINISH = "press Score my answer when you're done"  # how a typed answer ends in the page
 
 
-def web_hint(exc) -> str:
-    """An error's hint with its next step (errors.Step) worded for the page."""
-    from voicecoach.web.steps import step_link
-
-    return " ".join(p for p in (exc.hint or "", step_link(getattr(exc, "step", None))[0]) if p)
-
-
 class WebUI:
     """The coach's UI protocol (session.UI), as events for the page."""
 

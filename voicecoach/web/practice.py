@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.web.live import clips_of, wav_bytes, web_hint
+from voicecoach.web.live import clips_of, wav_bytes
+from voicecoach.web.steps import web_hint
 from voicecoach.web.practice_view import render_result
 from voicecoach.web.templating import render
 

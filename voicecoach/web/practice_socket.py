@@ -29,7 +29,8 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from voicecoach.errors import VoicecoachError
-from voicecoach.web.live import HOW_TO_FINISH, BrowserSpeaker, Clips, PageGone, SocketMic, WebUI, web_hint
+from voicecoach.web.live import HOW_TO_FINISH, BrowserSpeaker, Clips, PageGone, SocketMic, WebUI
+from voicecoach.web.steps import web_hint
 
 log = logging.getLogger("voicecoach.web")
 MIC_LOCK = threading.Lock()  # one spoken session at a time: one microphone, and the CPU for Whisper

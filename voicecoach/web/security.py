@@ -53,11 +53,12 @@ class Guard:
         except Exception:  # a malformed cookie header is no token
             cookie = SimpleCookie()
         has_cookie = COOKIE in cookie and _same(cookie[COOKIE].value, self.token)
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+        query = dict(pairs)
         if scope["type"] == "http" and "token" in query:
             if not _same(query["token"], self.token):
                 return await self._deny(scope, receive, send, 403, "This link's token is not this server's. Open the link that voicecoach serve printed in its terminal.")
-            rest = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if k != "token"])
+            rest = urlencode([(k, v) for k, v in pairs if k != "token"])
             location = scope["path"] + (f"?{rest}" if rest else "")
             await send({"type": "http.response.start", "status": 303, "headers": [
                 (b"location", location.encode("latin-1")),

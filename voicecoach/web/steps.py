@@ -24,3 +24,8 @@ def step_link(step) -> tuple[str, str]:
         "api_base": ("Check the server's address (voicecoach serve --api-base)", ""),
     }
     return links.get(step.kind, ("", ""))
+
+
+def web_hint(exc) -> str:
+    """An error's hint with its next step worded for the page."""
+    return " ".join(p for p in (exc.hint or "", step_link(getattr(exc, "step", None))[0]) if p)
