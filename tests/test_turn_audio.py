@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -47,7 +48,8 @@ def _practice(pulse, home, watch, answer_wav, when_fn) -> tuple[dict, float, flo
 def _first_words_kept(result: dict) -> None:
     text = result["transcript"]["text"].lower()
     assert wer(ANSWER, result["transcript"]["text"]) < 0.35, text
-    assert "cross entropy for class" in text.replace("-", " ")[:60], text
+    words = " ".join(re.findall(r"[a-z]+", text))  # Whisper may write "cross -entropy" or "cross-entropy"
+    assert "cross entropy for class" in words[:60], text
     saved = sf.info(result["audio_path"])
     assert saved.duration > 13
 
