@@ -4,7 +4,8 @@
 
 Runs the judge on the labelled sets (tests/data/judge_set and its adversarial/
 folder), bins every key-point verdict by its match score relative to the
-partial threshold (and apart: points whose best span was ruled out), and prints
+partial threshold (and apart: points whose best span was ruled out, and points
+found by the meaning path), and prints
 the share judged right (mentioned or not, against the label) per band: on the
 even cards (the table to ship) and on the odd ones (the check)."""
 
@@ -41,7 +42,8 @@ def table(judge, items) -> dict:
             v = judge.judge(item["card"], Transcript(text=" ".join(ans["text"].split())), None)
             for got, gold in zip(v.key_points, ans["key_points"]):
                 ok = (got.verdict != "missing") == (gold != "missing")
-                key = "ruled_out" if got.note.startswith("ruled out") else confidence.band(got.similarity or 0.0, judge.t.partial)
+                key = ("ruled_out" if got.note.startswith("ruled out") else "meaning" if got.note.startswith("said in other words")
+                       else confidence.band(got.similarity or 0.0, judge.t.partial))
                 bins.setdefault(key, []).append(ok)
                 bins.setdefault("all", []).append(ok)
     return bins
@@ -56,9 +58,9 @@ def main() -> None:
     for name, items in (("even cards (calibration)", old[0::2] + adv[0::2]), ("odd cards (check)", old[1::2] + adv[1::2])):
         bins = table(judge, items)
         print(name)
-        for key in [*range(len(confidence.EDGES) + 1), "ruled_out", "all"]:
+        for key in [*range(len(confidence.EDGES) + 1), "ruled_out", "meaning", "all"]:
             oks = bins.get(key, [])
-            shipped = confidence.RULED_OUT_ACCURACY if key == "ruled_out" else confidence.BAND_ACCURACY[key] if isinstance(key, int) else None
+            shipped = {"ruled_out": confidence.RULED_OUT_ACCURACY, "meaning": confidence.MEANING}.get(key) if isinstance(key, str) else confidence.BAND_ACCURACY[key]
             acc = f"{sum(oks) / len(oks):.2f}" if oks else "  - "
             print(f"  band {key!s:10s} n={len(oks):4d} accuracy {acc}" + (f" (shipped {shipped:.2f})" if shipped is not None else ""))
 

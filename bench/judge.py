@@ -4,6 +4,7 @@
     python bench/judge.py --set adversarial   # only the adversarial set (cards outside the bank)
     python bench/judge.py --calibrate         # grid-search thresholds on the even cards, report on the odd ones
     python bench/judge.py --held-out          # the shipped thresholds on the odd (held-out) cards only
+    python bench/judge.py --calibrate-meaning # grid-search the meaning path on the even cards, report on the odd ones
     python bench/judge.py --model openai/gpt-4o-mini --repeats 3   # an LLM judge too (spread across runs)
     python bench/judge.py --json              # the same figures as one JSON document on stdout
 
@@ -72,10 +73,38 @@ def calibrate(offline, dev: list[dict]):
     return best[1]
 
 
+MEANING_GRID = itertools.product([0.25, 0.3, 0.35], [0.04, 0.06, 0.08, 0.1], [0.06, 0.08, 0.1, 0.14], [0.0])  # covered tier: see README
+
+
+def calibrate_meaning(offline, dev: list[dict]):
+    """The meaning path's thresholds on the dev cards: the highest key-point F1
+    (mentioned plus strict) among the settings that pass at least as many
+    per-card checks as the path switched off."""
+    import dataclasses
+
+    base = offline.t
+    offline.t = dataclasses.replace(base, meaning_cos=0.0)
+    floor = checks_passed(evaluate(offline, dev))
+    best = None
+    for cos, rel, topic, strong in MEANING_GRID:
+        if strong and strong <= rel:
+            continue
+        offline.t = dataclasses.replace(base, meaning_cos=cos, meaning_rel=rel, meaning_topic=topic, meaning_strong=strong)
+        r = evaluate(offline, dev)
+        if checks_passed(r) < floor:
+            continue
+        key = (r["mentioned"][2] + r["strict"][2], checks_passed(r))
+        if best is None or key > best[0]:
+            best = (key, offline.t)
+    offline.t = base
+    return best[1] if best else dataclasses.replace(base, meaning_cos=0.0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=["old", "adversarial", "all"], default="all")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--calibrate-meaning", action="store_true", help="search only the meaning path's thresholds on the even cards")
     ap.add_argument("--held-out", action="store_true", help="shipped thresholds, odd (held-out) cards only")
     ap.add_argument("--model", default="")
     ap.add_argument("--api-base", default="")
@@ -105,9 +134,9 @@ def run(args, out: dict) -> None:
     offline = OfflineJudge(MiniLMEmbedder())
     print(f"offline judge loaded in {time.time() - t0:.1f} s")
     dev, test = split(items)
-    if args.calibrate:
+    if args.calibrate or args.calibrate_meaning:
         t0 = time.time()
-        offline.t = calibrate(offline, dev)
+        offline.t = calibrate_meaning(offline, dev) if args.calibrate_meaning else calibrate(offline, dev)
         print(f"best on dev cards ({len(dev)}, {time.time() - t0:.0f} s): {offline.t}")
         out["calibrated_thresholds"] = str(offline.t)
         print(f"held-out cards: {', '.join(i['card'].id for i in test)}")

@@ -21,9 +21,28 @@ def report(offline_judge):
 
 @pytest.mark.slow
 def test_key_point_f1_on_labelled_set(report):
+    """0.86-0.87 F1 (precision 0.81) with the meaning path, which credits a
+    partial answer with some points it only talks around (0.89 / 0.89 without)."""
     precision, recall, f1 = report["mentioned"]
     assert f1 >= 0.85, report["mentioned"]
-    assert precision >= 0.85
+    assert precision >= 0.78 and recall >= 0.90
+
+
+@pytest.mark.slow
+def test_own_words_on_held_out_adversarial_cards(offline_judge):
+    """The odd adversarial cards (not used to choose any threshold): a correct
+    answer in the candidate's own words has at least 45% of its points found
+    (0.50 measured; 0.20 without the meaning path), keyword lists stay below
+    the partial answer on every card, and strong > partial > off-topic holds."""
+    from bench.judge_report import load_adversarial, split
+
+    _, test = split(load_adversarial())
+    r = evaluate(offline_judge, test)
+    assert r["by_kind"]["own_words"]["recall"] >= 0.45, r["by_kind"]["own_words"]
+    assert r["by_kind"]["own_words"]["precision"] >= 0.9
+    n = len(test)
+    assert r["checks"]["keywords_below_partial"] == f"{n}/{n}", r["check_failures"]
+    assert r["checks"]["strong_partial_off_topic_ordered"] == f"{n}/{n}", r["check_failures"]
 
 
 @pytest.mark.slow

@@ -62,6 +62,12 @@ class CardOrigin(Strict):
     created_at: str = ""
 
 
+STORY_CATEGORIES = {"leadership", "teamwork", "soft skills", "soft-skills", "communication", "conflict", "culture", "culture fit", "situational", "star", "people"}
+STORY_QUESTION = re.compile(
+    r"^\s*(tell (me|us) about|describe|give (me |us )?an example of|walk (me|us) through|talk about|share)\b[^?]*\b(a|an|one|the last) "
+    r"(time|situation|occasion|moment|project|instance|case|example|mistake|failure|conflict|disagreement)\b", re.I)
+
+
 class Card(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=8)
@@ -97,7 +103,12 @@ class Card(Strict):
 
     @property
     def is_behavioral(self) -> bool:
-        return self.category.lower().startswith("behavio")
+        """A story about the candidate's past: the category says so
+        ("behavioral", "leadership", ...), or the question asks for a time
+        they did something, as cards written by users often do whatever
+        their category."""
+        category = self.category.lower()
+        return category.startswith("behavio") or category in STORY_CATEGORIES or bool(STORY_QUESTION.search(self.title))
 
     @property
     def answer_limit_s(self) -> int:

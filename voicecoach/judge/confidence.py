@@ -15,8 +15,11 @@ from bisect import bisect_right
 # threshold, so band edges move with calibration).
 EDGES = (-0.2, -0.1, -0.05, 0.0, 0.06, 0.15)
 # Accuracy (mentioned vs not) per band on the even cards; measured by bench/confidence.py.
-BAND_ACCURACY = (0.8, 0.74, 0.6, 0.57, 0.68, 0.65, 0.91)
-RULED_OUT_ACCURACY = 0.9
+BAND_ACCURACY = (0.87, 0.86, 0.74, 0.82, 0.56, 0.67, 0.98)
+# Measured 41/41 on the even cards; shipped below certainty.
+RULED_OUT_ACCURACY = 0.95
+# A point made partial by the meaning path (said in other words): measured the same way.
+MEANING = 0.63
 # Below this a verdict is unsure: the report says "I could not confirm ..."
 # instead of "Cover this point", and a claim is not called made.
 CONFIDENT = 0.75
