@@ -231,6 +231,9 @@ def test_evidence_quotes_whole_clauses(bank):
     toks = "Cross entropy is the negative log likelihood of the one-hot label; it punishes confident mistakes hard.".split()
     assert whole_clause(toks, 4, 12) == (0, 11)  # "...label; it" -> back to the clause start, the dangling "it" dropped
     assert whole_clause(toks, 2, 15) == (0, len(toks))  # on to the end of the clause
+    long = ("What decides between them is money or pain: how bad is it for a customer to lose an invoice "
+            "to the junk folder compared with seeing one extra spam message?").split()
+    assert whole_clause(long, 0, 13) == (0, 8)  # "...pain: how bad is it for a" -> "...pain:" (its clause runs on past the reach)
     answer = ("Cross entropy compares the predicted probabilities with the true labels, so it fits classification. "
               "Mean squared error assumes Gaussian errors; that does not fit categorical labels at all. "
               "With softmax outputs, cross entropy keeps the gradient large when the model is confidently wrong, so training is faster. "

@@ -96,7 +96,8 @@ def whole_clause(toks: list[str], start: int, end: int, reach: int = 14) -> tupl
     """Widen a span of tokens [start, end) to whole clauses, so a quote never
     starts or stops mid-sentence: back to the start of its clause, and on to
     the end of its last clause (a fragment of three words or fewer after a
-    clause break is dropped instead). Goes at most ``reach`` words each way."""
+    clause break is dropped instead, as is a longer one whose clause runs on
+    past ``reach``). Goes at most ``reach`` words each way."""
     n = len(toks)
     if not n or start >= end:
         return start, end
@@ -121,6 +122,8 @@ def whole_clause(toks: list[str], start: int, end: int, reach: int = 14) -> tupl
                 j += 1
             if j == n or ends(j - 1):
                 end = j
+            elif k > start:
+                end = k  # the clause runs on too far: stop at the last break inside the span
     return start, end
 
 

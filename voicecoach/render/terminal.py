@@ -141,8 +141,12 @@ def render_result(console: Console, r: AttemptResult, show_transcript: bool = Tr
                "Delivery not measured (typed)" if s.delivery is None or r.delivery is None else f"Delivery {s.delivery}/5")
     console.print(Panel(st, title="Scores", border_style="green"))
     console.print(Text("Top fixes", style="bold"))
+    fixes = Table.grid(padding=(0, 1))  # a long fix wraps under its own text, not under the number
+    fixes.add_column(justify="right", width=4, no_wrap=True)
+    fixes.add_column()
     for i, f in enumerate(r.fixes, 1):
-        console.print(f"  {i}. {escape(f)}")
+        fixes.add_row(f"{i}.", Text(f))
+    console.print(fixes)
     if r.improved_answer:
         console.print(Panel(Text(r.improved_answer), title="A stronger version of your answer", border_style="dim"))
     for d in r.disagreements:
