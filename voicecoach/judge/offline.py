@@ -242,7 +242,7 @@ class OfflineJudge:
                     evidence_start_s=start if verdict != "missing" else None,
                     similarity=round(s, 3),
                     confidence=confidence.MEANING if by_meaning else confidence.key_point_confidence(s, self.t.partial, verdict == "missing" and bool(ruled_out[i])),
-                    note="said in other words: the nearest point in meaning" if by_meaning else f"ruled out: {ruled_out[i]}" if verdict == "missing" and ruled_out[i] else "",
+                    note="said in other words (matched by meaning, not wording)" if by_meaning else f"ruled out: {ruled_out[i]}" if verdict == "missing" and ruled_out[i] else "",
                 )
             )
         return out
