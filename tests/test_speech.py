@@ -102,6 +102,25 @@ def test_tts_output_is_intelligible(whisper):
     assert len(samples2) > 0.5 * rate
 
 
+def test_tts_threads_take_turns():
+    """espeak-ng is one state per process (a test run crashed once in
+    espeak's Synth): threads synthesizing at once take turns, and each gets
+    its whole sound."""
+    import threading
+
+    from voicecoach.engines.tts import Pyttsx3Synthesizer
+
+    synth = Pyttsx3Synthesizer()
+    alone, rate = synth.synthesize("Second question, please.")
+    lengths: list[int] = []
+    threads = [threading.Thread(target=lambda: lengths.append(len(synth.synthesize("Second question, please.")[0]))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(lengths) == 4 and all(abs(n - len(alone)) < 0.05 * rate for n in lengths), (len(alone), lengths)
+
+
 @pytest.mark.slow
 def test_tts_unknown_voice_is_a_clear_error():
     from voicecoach.errors import SpeechSynthesisError

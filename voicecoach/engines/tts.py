@@ -33,27 +33,10 @@ def speakable(text: str) -> str:
     return text.strip()
 
 
-# espeak-ng is one library state per process, and pyttsx3 drives it through
-# one C callback: two engines, or two threads synthesizing at once, can crash
-# the process (a segfault in espeak's Synth was seen in the test suite). So
-# every synthesizer shares one engine, created once and never dropped, and
-# synthesis runs one utterance at a time; each synthesizer sets its own voice,
-# rate and volume before it speaks.
+# espeak-ng is one library state per process, driven through one C callback:
+# two threads synthesizing at once can crash the process (a segfault in
+# espeak's Synth was seen once in the test suite), so synthesis takes turns.
 _LOCK = threading.RLock()
-_SHARED: dict = {}
-
-
-def _shared_engine():
-    with _LOCK:
-        if "engine" not in _SHARED:
-            import pyttsx3
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine = pyttsx3.init()
-            done = threading.Event()
-            engine.connect("finished-utterance", lambda name, completed: done.set())
-            _SHARED.update(engine=engine, done=done, default_voice=engine.getProperty("voice"))
-        return _SHARED["engine"], _SHARED["done"]
 
 
 class Pyttsx3Synthesizer:
@@ -61,24 +44,27 @@ class Pyttsx3Synthesizer:
 
     def __init__(self, voice: str = "", rate: int = 165, volume: float = 1.0) -> None:
         try:
-            self._engine, self._done = _shared_engine()
+            import pyttsx3
+
+            with _LOCK, contextlib.redirect_stdout(io.StringIO()):
+                self._engine = pyttsx3.init()
         except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is absent
             raise SpeechSynthesisError(
                 f"cannot start the speech engine: {exc}",
                 hint="Install espeak-ng (sudo apt-get install espeak-ng).", step=Step("no_speak"),
             ) from exc
+        self._done = threading.Event()
+        self._engine.connect("finished-utterance", lambda name, completed: self._done.set())
         if voice:
-            with _LOCK:
-                ids = {v.id for v in self._engine.getProperty("voices")}
+            ids = {v.id for v in self._engine.getProperty("voices")}
             if voice not in ids:
                 raise SpeechSynthesisError(f"unknown voice {voice!r}", step=Step("list_voices"))
-        self._voice = voice or _SHARED["default_voice"]
-        self._rate = int(rate)
-        self._volume = float(volume)
+            self._engine.setProperty("voice", voice)
+        self._engine.setProperty("rate", int(rate))
+        self._engine.setProperty("volume", float(volume))
 
     def voices(self) -> list[tuple[str, str]]:
-        with _LOCK:
-            return [(v.id, v.name) for v in self._engine.getProperty("voices")]
+        return [(v.id, v.name) for v in self._engine.getProperty("voices")]
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         import soundfile as sf
@@ -90,9 +76,6 @@ class Pyttsx3Synthesizer:
             out = Path(tmp) / "speech.wav"
             self._done.clear()
             try:
-                self._engine.setProperty("voice", self._voice)
-                self._engine.setProperty("rate", self._rate)
-                self._engine.setProperty("volume", self._volume)
                 # pyttsx3 prints "Audio saved to ..." (on stdout, which --json keeps for JSON)
                 with contextlib.redirect_stdout(io.StringIO()):
                     self._engine.save_to_file(text, str(out))
