@@ -72,7 +72,9 @@ def test_spoken_interview_with_follow_up(pulse, tmp_path, isolated_home, whisper
     assert db.execute("SELECT ended_at FROM sessions").fetchone()[0]
     # what the interviewer said went to the speaker
     heard = whisper.transcribe(read_audio(captured)).text.lower()
-    assert "interview" in heard and "question" in heard
+    # the intro ("This interview has three questions ... Say "that's my answer" when you are done"):
+    # tiny.en once heard its first words on espeak as "to new york's free questions"
+    assert "question" in heard and ("interview" in heard or "that's my answer" in heard), heard
     assert "regulari" in heard or "l1" in heard.replace(" ", "")
     assert "say next" in heard or "repeat" in heard  # the spoken between-questions prompt
 
