@@ -75,7 +75,7 @@ def run_once(env: dict, tmp: Path, card: str, q: np.ndarray, extra: list[str]) -
     home = tmp / f"home-{time.monotonic_ns()}"
     watch = SpeakerWatch(env)
     events = PulseEvents(env)
-    time.sleep(0.5)
+    watch.settle()  # a monitor that just started times sounds late
     launched = time.monotonic()
     proc = subprocess.Popen([VOICECOACH, "practice", "--card", card, "--offline", "--json", *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **env, "VOICECOACH_HOME": str(home)})

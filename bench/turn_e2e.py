@@ -69,7 +69,7 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str]) -
     answer = trim(sf.read(str(answer_wav), dtype="float32")[0])
     home = tmp / f"home-{time.monotonic_ns()}"
     watch = SpeakerWatch(env)
-    time.sleep(0.3)
+    watch.settle()  # a monitor that just started times sounds late
     launched = time.monotonic()
     proc = subprocess.Popen([VOICECOACH, "practice", "--question", CARD, "--json", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, **env, "VOICECOACH_HOME": str(home), "VOICECOACH_TIMINGS_FILE": str(home / "t.jsonl")})

@@ -40,6 +40,21 @@ class SpeakerWatch:
                 self._chunks.append(np.frombuffer(data, "<i2").astype(np.float32) / 32768)
                 self._times.append(now)
 
+    def settle(self, seconds: float = 2.0, timeout: float = 15.0) -> None:
+        """Wait until the monitor has delivered audio steadily for ``seconds``.
+        parec's first second or so arrives late and in a burst, so a sound
+        heard then is timed late: the same playback measured 0.27 s after
+        its start with the watch settled 3 s, 0.56 s at 1.2 s and 0.98 s at
+        0.8 s."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                first = self._times[0] if self._times else None
+            if first is not None and time.monotonic() - first >= seconds:
+                return
+            time.sleep(0.05)
+        raise TimeoutError("the speaker's monitor delivers no audio")
+
     def audio(self) -> tuple[np.ndarray, float]:
         """Everything heard, and the monotonic time of its first sample."""
         with self._lock:

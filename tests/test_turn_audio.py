@@ -60,6 +60,7 @@ def test_answer_starting_right_after_the_question_is_kept_whole(pulse, tmp_path,
     q = question_audio(load_bank().get(CARD).title)
     answer_wav = espeak_wav(ANSWER, tmp_path / "answer.wav", rate_wpm=160)
     watch = SpeakerWatch(pulse)
+    watch.settle()  # a monitor that just started times sounds late
     try:
         # 0.3 s after the question's last sound (before its start tone has finished)
         result, _, _ = _practice(pulse, isolated_home, watch, answer_wav, lambda first: first + len(q) / SR + 0.3)
@@ -71,6 +72,7 @@ def test_answer_starting_right_after_the_question_is_kept_whole(pulse, tmp_path,
 def test_speaking_over_the_question_stops_it_and_is_the_answer(pulse, tmp_path, isolated_home):
     answer_wav = espeak_wav(ANSWER, tmp_path / "answer.wav", rate_wpm=160)
     watch = SpeakerWatch(pulse)
+    watch.settle()  # a monitor that just started times sounds late
     try:
         result, started, end = _practice(pulse, isolated_home, watch, answer_wav, lambda first: first + 1.5)
         loud, t0 = watch.sound_frames()
