@@ -3,6 +3,7 @@
     python bench/turn.py                      # default settings (Silero + Smart Turn, end_silence 4 s)
     python bench/turn.py --no-model           # silence only
     python bench/turn.py --checks 0.25,1.0 --threshold 0.5 --end-silence 4
+    python bench/turn.py --fall 0             # without the pitch check
 
 Each answer (24 of them, two or three sentences, espeak-ng with several voices
 and rates) has a pause of 1-3 s inserted in the middle of a sentence (SSML
@@ -144,9 +145,13 @@ class Recorder:
     def __call__(self, audio: np.ndarray) -> float:
         from voicecoach.engines.turn import SR as TSR, WINDOW_S
 
+        from voicecoach.analysis.prosody import final_pitch_ratio
+
         p = self.judge.model(audio)
-        words = self.judge._words(np.asarray(audio, dtype=np.float32)[-TSR * WINDOW_S :]) if self.judge.words_of else []
-        self.log.append((round(p, 4), [(w.word, w.probability) for w in words]))
+        window = np.asarray(audio, dtype=np.float32)[-TSR * WINDOW_S :]
+        words = self.judge._words(window) if self.judge.words_of else []
+        pitch = final_pitch_ratio(window)
+        self.log.append((round(p, 4), [(w.word, w.probability) for w in words], None if pitch is None else round(pitch, 4)))
         return 0.0
 
 
@@ -164,7 +169,7 @@ def record(args, answers, turn, path: Path) -> None:
             for k in range(0, len(audio), 1600):
                 if ep.feed(audio[k : k + 1600]):
                     break
-            checks = [[t, sil, p, words] for (t, sil, _), (p, words) in zip(ep.turn_log, rec.log)]
+            checks = [[t, sil, p, words, pitch] for (t, sil, _), (p, words, pitch) in zip(ep.turn_log, rec.log)]
             rows.append({"i": i, "voice": voice, "end": end, "gap": gap, "silence_end": ep.samples_seen / SR, "checks": checks})
             print(f"{i:2d} recorded {len(checks)} checks", flush=True)
     path.write_text(json.dumps(rows))
@@ -182,9 +187,9 @@ def replay(args, path: Path) -> None:
     delays, cut = [], []
     for r in rows:
         pauses: dict[float, dict[float, tuple]] = {}
-        for t, sil, p, words in r["checks"]:
+        for t, sil, p, words, *pitch in r["checks"]:
             c = max(g for g in GRID if g <= sil + 1e-6)  # the look this frame made
-            pauses.setdefault(round(t - sil, 2), {})[c] = (p, words, sil)
+            pauses.setdefault(round(t - sil, 2), {})[c] = (p, words, sil, pitch[0] if pitch else None)
         ended = None
         for start in sorted(pauses):
             agreed = 0
@@ -192,9 +197,10 @@ def replay(args, path: Path) -> None:
                 got = pauses[start].get(c)
                 if got is None:
                     break  # the pause was shorter (or c is not a GRID point)
-                p, words, sil = got
+                p, words, sil, pitch = got
                 ws = [Word(word=w, start=0, end=0, probability=pr) for w, pr in words]
-                ok = p >= args.threshold and looks_finished(ws, args.min_word_p, args.tail, args.need_stop, args.parse)
+                level = args.fall is not None and pitch is not None and pitch >= args.fall
+                ok = p >= args.threshold and not level and looks_finished(ws, args.min_word_p, args.tail, args.need_stop, args.parse)
                 agreed = agreed + 1 if ok else 0
                 if agreed >= args.agree:
                     ended = start + sil
@@ -232,6 +238,7 @@ def main() -> None:
     ap.add_argument("--tail", type=int, default=None, help="how many last words must be heard surely")
     ap.add_argument("--need-stop", action="store_true", help="replay: the quick decode must end the sentence")
     ap.add_argument("--parse", action="store_true", help="replay: the last sentence must parse as a main clause (spaCy)")
+    ap.add_argument("--fall", type=float, default=None, help="pitch check: the end's pitch must be below this share of the median (0: no check)")
     ap.add_argument("--record", type=Path, default=None, help="write the signals at every GRID point to this file (no verdicts)")
     ap.add_argument("--replay", type=Path, default=None, help="apply the rule to signals written by --record")
     ap.add_argument("--set", choices=["dev", "holdout", "all"], default="dev", help="dev: the 24 answers the rules were tuned on; holdout: 16 others")
@@ -250,8 +257,9 @@ def main() -> None:
     judge_defaults = inspect.signature(_TJ.__init__).parameters
     args.min_word_p = args.min_word_p if args.min_word_p is not None else judge_defaults["min_word_p"].default
     args.tail = args.tail or judge_defaults["tail"].default
+    args.fall = _TJ.FALL if args.fall is None else (args.fall or None)
     if args.replay:
-        print(f"replay: checks at {args.checks} s, threshold {args.threshold}, agree {args.agree}, min word p {args.min_word_p}, tail {args.tail}")
+        print(f"replay: checks at {args.checks} s, threshold {args.threshold}, agree {args.agree}, min word p {args.min_word_p}, tail {args.tail}, fall {args.fall}")
         replay(args, args.replay)
         return
     turn = None
@@ -263,11 +271,12 @@ def main() -> None:
             from voicecoach.engines.stt import FasterWhisperTranscriber
 
             words_of = FasterWhisperTranscriber("tiny.en").quick_words
-        turn = TurnJudge(SmartTurn(), words_of, threshold=args.threshold, min_word_p=args.min_word_p, tail=args.tail)
+        turn = TurnJudge(SmartTurn(), words_of, threshold=args.threshold, min_word_p=args.min_word_p, tail=args.tail, fall=args.fall)
     if args.record:
         record(args, {"dev": ANSWERS, "holdout": HOLDOUT, "all": ANSWERS + HOLDOUT}[args.set], turn, args.record)
         return
-    print(f"checks at {args.checks} s of silence, threshold {args.threshold}, agree {args.agree}, end_silence {args.end_silence} s, model {'on' if turn else 'off'}, words check {'off' if args.no_words or not turn else 'on'}")
+    print(f"checks at {args.checks} s of silence, threshold {args.threshold}, agree {args.agree}, end_silence {args.end_silence} s, model {'on' if turn else 'off'}, "
+          f"words check {'off' if args.no_words or not turn else 'on'}, pitch fall {args.fall if turn else 'off'}")
     delays, cut, slowest = [], [], 0.0
     with tempfile.TemporaryDirectory() as tmp:
         answers = {"dev": ANSWERS, "holdout": HOLDOUT, "all": ANSWERS + HOLDOUT}[args.set]

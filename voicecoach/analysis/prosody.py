@@ -193,3 +193,21 @@ def measure_voice(audio: np.ndarray, sr: int = SAMPLE_RATE) -> Voice | None:
         flat=loud_var < FLAT_DB,
         voiced_s=round(float(voiced.sum()) * HOP_S, 2),
     )
+
+
+# ------------------------------------------------------------ final lowering
+
+FINAL_FRAMES = 8  # the last 160 ms of voicing before a pause
+MIN_CONTEXT_FRAMES = 25  # half a second of voicing to know the speaker's usual pitch
+
+
+def final_pitch_ratio(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float | None:
+    """The pitch of the last 160 ms of voicing over the speaker's median
+    pitch in ``audio`` (the last seconds before a pause). A statement that
+    ends falls to the bottom of the speaker's range (final lowering); a
+    clause cut by a pause usually stays level. None: too little voicing."""
+    _, f0, _ = pitch_track(audio, sr)
+    voiced = f0[~np.isnan(f0)]
+    if len(voiced) < MIN_CONTEXT_FRAMES:
+        return None
+    return float(np.median(voiced[-FINAL_FRAMES:]) / np.median(voiced))
