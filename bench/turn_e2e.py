@@ -41,6 +41,7 @@ ANSWER = ("I would use cross entropy for classification, because it compares the
 
 
 def start_pulse(rt: Path) -> dict:
+    rt.mkdir(parents=True, exist_ok=True)
     os.chmod(rt, 0o700)
     env = {k: v for k, v in os.environ.items() if k not in ("PULSE_SERVER", "ALSA_CONFIG_PATH")}
     env.update(XDG_RUNTIME_DIR=str(rt), HOME=str(rt))

@@ -86,6 +86,23 @@ class Coach:
             self.ui.info("(You started answering: the question stopped.)")
         return heard.blocks
 
+    def _warm_judge(self, card: Card) -> None:
+        """Build the judge and let it read the card in the background: its
+        first verdict loads the parser (4-5 s of CPU here), which must not
+        fall after the answer (bench/turn_e2e.py: feedback 10-15 s after it)."""
+        import threading
+
+        def run() -> None:
+            try:
+                judge = self.engines.judge.get()
+                warm = getattr(judge, "warm", None)
+                if warm is not None:
+                    warm(card)
+            except Exception:  # noqa: BLE001 - an optimisation: the real verdict reports errors
+                pass
+
+        threading.Thread(target=run, daemon=True, name="judge-warm").start()
+
     def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
             from voicecoach.engines.audio import tone
@@ -164,7 +181,7 @@ class Coach:
                         self.say(prompt or card.title)
                         self.cue(880)
                         preroll = None
-                    self.engines.judge.prewarm()  # loads while the candidate speaks
+                    self._warm_judge(card)  # loads while the candidate speaks
                     rec, stream, last_speech = self._record(card, audio_path, allow_repeat=repeats < MAX_REPEATS, mic=mic, preroll=preroll)
                     if rec.stop_reason != "repeat" or repeats == MAX_REPEATS:
                         break

@@ -312,6 +312,12 @@ class OfflineJudge:
                                          note="a similar statement is there, but not close enough to be sure"))
         return out
 
+    def warm(self, card: Card) -> None:
+        """Load what the first verdict needs (the parser: seconds on a 2-core
+        CPU) and read the card, so judging the answer when it ends is quick.
+        Run in the background while the candidate speaks."""
+        self.judge(card, Transcript(text=card.title, engine="warm", model=""), None)
+
     def judge(self, card: Card, transcript: Transcript, delivery: Delivery | None) -> Verdicts:
         kps = self.key_points(card, transcript)
         mistakes = self.mistakes(card, transcript, kps)
