@@ -211,7 +211,7 @@ def stream_like_the_microphone(audio, transcriber, end_silence_s: float = 2.5):
         piece = audio[k : k + block]
         st.add(piece)
         ended = ep.feed(piece)
-        st.poll(ep.segments)
+        st.poll(ep.segments, ep.pauses)
         if ended:
             break
     t = st.finish(st._n / 16000, last_speech_s=ep.last_speech_end)

@@ -286,3 +286,37 @@ def test_spoken_summary_keeps_the_capital_i_after_first():
     assert _after_comma("I could not confirm this point") == "I could not confirm this point"
     assert _after_comma("MSE fits regression") == "MSE fits regression"
     assert _after_comma("Cover this point: X") == "cover this point: X"
+
+
+def test_fluent_speech_without_long_pauses_is_still_transcribed_while_spoken():
+    """25 s of speech with only 0.3 s pauses (no 0.6 s segment break) is cut
+    at a short pause once a chunk is 10 s long: by the end of the answer
+    only its tail is left to transcribe."""
+    from voicecoach.engines.streaming import StreamingTranscriber
+    from voicecoach.engines.vad import Endpointer, EnergyVAD
+
+    sr = 16000
+    word = (0.3 * np.sin(2 * np.pi * 200 * np.arange(int(1.7 * sr)) / sr)).astype(np.float32)
+    gap = np.zeros(int(0.3 * sr), np.float32)
+    audio = np.concatenate([np.concatenate([word, gap]) for _ in range(13)] + [np.zeros(3 * sr, np.float32)])
+    ep = Endpointer(EnergyVAD(), end_silence_s=2.0)
+    seen: list[int] = []
+
+    class Counting(FakeTranscriber):
+        def transcribe(self, audio, *a, **k):
+            seen.append(len(audio))
+            return super().transcribe(audio, *a, **k)
+
+    st = StreamingTranscriber(lambda: Counting("x"))
+    for k in range(0, len(audio), 1600):
+        st.add(audio[k : k + 1600])
+        ended = ep.feed(audio[k : k + 1600])
+        st.poll(ep.segments, ep.pauses)
+        if ended:
+            break
+    assert not ep.segments[:-1]  # no pause long enough for a segment break before the end
+    assert len(st._jobs) == 2  # two chunks of about 10 s cut at the 0.3 s pauses, while speaking
+    starts = [s for s, _ in st._jobs]
+    assert abs(starts[1] - 11.85) < 0.05  # the middle of the first pause past 10 s (words end at 2i + 1.7 s)
+    st.finish(st._n / sr, last_speech_s=ep.last_speech_end)
+    assert len(st._jobs) == 3 and st.chunks_done_early == 2

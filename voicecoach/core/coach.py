@@ -131,7 +131,7 @@ class Coach:
         checks = [phrase.check, *self.stop_checks]
 
         def should_stop() -> str | None:
-            stream.poll(endpointer.segments)
+            stream.poll(endpointer.segments, endpointer.pauses)
             for c in checks:
                 why = c()
                 if why:

@@ -65,24 +65,29 @@ class StreamingTranscriber:
         self._jobs.append((start_s, self._pool.submit(self._speculate, piece, start_s, before)))
         self._chunk_start = end_s
 
-    def poll(self, segments: list[tuple[float, float]]) -> None:
+    def poll(self, segments: list[tuple[float, float]], pauses: list[float] = ()) -> None:
         """Cut after the latest closed segment once the chunk is long enough.
         The cut falls inside the pause (segments close after >= 0.6 s of
         silence). A shorter tail is transcribed speculatively: if the pause
-        turns out to be the end of the answer, that result is used as is."""
-        if not segments:
-            return
-        _, seg_end = segments[-1]
-        cut = seg_end + self.pad_s
-        if cut * SR > self._n or cut <= self._chunk_start:
-            return
-        if cut - self._chunk_start >= self.min_chunk_s:
-            self._submit(self._chunk_start, cut)
-        elif self._spec is None or self._spec[1] != cut:
-            start = self._chunk_start
-            piece = self._slice(start, cut)
-            jobs = list(self._jobs)
-            self._spec = (start, cut, self._pool.submit(self._speculate, piece, start, jobs))
+        turns out to be the end of the answer, that result is used as is.
+        Speech that runs on without such a pause is cut at the first shorter
+        pause (``pauses``: their middles) once the chunk is long enough, so
+        a fluent answer is not left to transcribe whole when it ends."""
+        if segments:
+            _, seg_end = segments[-1]
+            cut = seg_end + self.pad_s
+            if cut * SR <= self._n and cut > self._chunk_start:
+                if cut - self._chunk_start >= self.min_chunk_s:
+                    self._submit(self._chunk_start, cut)
+                    return
+                if self._spec is None or self._spec[1] != cut:
+                    start = self._chunk_start
+                    piece = self._slice(start, cut)
+                    jobs = list(self._jobs)
+                    self._spec = (start, cut, self._pool.submit(self._speculate, piece, start, jobs))
+        later = [p for p in pauses if p - self._chunk_start >= self.min_chunk_s and p * SR <= self._n]
+        if later:
+            self._submit(self._chunk_start, later[0])
 
     def _speculate(self, piece: np.ndarray, start: float, jobs: list) -> Transcript:
         t = self._get().transcribe(piece)

@@ -71,7 +71,8 @@ class Endpointer:
     reaches each of ``turn_checks_s``: a finished answer ends there. Whatever
     the model says, ``end_silence_s`` of non-speech after speech ends the
     answer. Pauses of at least ``segment_pause_s`` mark segment boundaries (for
-    transcribing while the candidate speaks)."""
+    transcribing while the candidate speaks); ``pauses`` keeps the middle of
+    every shorter pause too (where a long stretch without one may be cut)."""
 
     detector: SpeechDetector
     end_silence_s: float = 2.5
@@ -93,6 +94,7 @@ class Endpointer:
     turn_agree: int = 2  # consecutive checks of one pause that must say "finished"
     threshold: float = 0.5  # Silero's recommended speech probability cut-off
     segment_pause_s: float = 0.6
+    cut_pause_s: float = 0.25  # shorter pauses are still places to cut a long stretch of speech
     min_speech_s: float = 0.25  # ignore clicks and coughs shorter than this
     samples_seen: int = 0
     speech_s: float = 0.0
@@ -103,6 +105,7 @@ class Endpointer:
     _in_speech: bool = False
     _segment_start: float | None = None
     segments: list[tuple[float, float]] = field(default_factory=list)
+    pauses: list[float] = field(default_factory=list)  # middles of pauses >= cut_pause_s between speech
     end_reason: str | None = None  # "turn" (the model) or "silence" (end_silence_s)
     turn_log: list[tuple[float, float, float]] = field(default_factory=list)  # (time, silence so far, probability)
     _agreed: int = 0
@@ -144,6 +147,8 @@ class Endpointer:
             self._ring[i : i + FRAME] = frame  # FRAME divides the ring's length
             self.samples_seen += FRAME
             if self.detector(frame) >= self.threshold:
+                if self.heard_speech and self._silence_run >= self.cut_pause_s:
+                    self.pauses.append(round(t - self._silence_run / 2, 3))
                 self.speech_s += frame_s
                 if self.first_speech is None:
                     self.first_speech = t
