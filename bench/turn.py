@@ -114,7 +114,12 @@ def _longest_gap(audio: np.ndarray) -> tuple[float, float]:
     return (loud[k] + 1) * f / SR, loud[k + 1] * f / SR
 
 
-def run(audio: np.ndarray, args, turn) -> tuple[float | None, str | None, list, float]:
+def run(audio: np.ndarray, args, turn, stt=None) -> tuple[float | None, str | None, list, float]:
+    """Feed the answer as the microphone path does. With ``stt`` (the app's
+    transcriber), the answer is also transcribed while it is fed and the
+    words check reads the tail's transcript, as in the app (waiting for it:
+    fed faster than real time, the tail has had no time to finish)."""
+    from voicecoach.engines.streaming import StreamingTranscriber
     from voicecoach.engines.vad import Endpointer, SileroVAD
 
     ep = Endpointer(SileroVAD(), end_silence_s=args.end_silence, turn=turn, turn_checks_s=tuple(args.checks), turn_threshold=args.threshold, turn_agree=args.agree)
@@ -122,13 +127,25 @@ def run(audio: np.ndarray, args, turn) -> tuple[float | None, str | None, list, 
     spent = 0.0
     if turn is not None and hasattr(turn, "last_text"):
         turn.last_text = ""
-    for k in range(0, len(audio), block):
-        t = time.perf_counter()
-        ended = ep.feed(audio[k : k + block])
-        spent = max(spent, time.perf_counter() - t)
-        if ended:
-            return ep.samples_seen / SR, ep.end_reason, ep.turn_log, spent
-    return None, None, ep.turn_log, spent
+    stream = StreamingTranscriber(lambda: stt) if stt is not None and turn is not None else None
+    if stream is not None:
+        turn.words_hint = lambda: stream.words_until(ep.last_speech_end, timeout=30)
+    try:
+        for k in range(0, len(audio), block):
+            t = time.perf_counter()
+            if stream is not None:
+                stream.add(audio[k : k + block])
+            ended = ep.feed(audio[k : k + block])
+            if stream is not None:
+                stream.poll(ep.segments, ep.pauses)
+            spent = max(spent, time.perf_counter() - t)
+            if ended:
+                return ep.samples_seen / SR, ep.end_reason, ep.turn_log, spent
+        return None, None, ep.turn_log, spent
+    finally:
+        if stream is not None:
+            stream.close()
+            turn.words_hint = None
 
 
 GRID = (0.5, 0.6, 0.7, 0.8, 1.0, 1.2)  # silences (s) at which --record hears the signals (the words are decoded at the first: as the default looks do)
@@ -238,6 +255,7 @@ def main() -> None:
     ap.add_argument("--tail", type=int, default=None, help="how many last words must be heard surely")
     ap.add_argument("--need-stop", action="store_true", help="replay: the quick decode must end the sentence")
     ap.add_argument("--parse", action="store_true", help="replay: the last sentence must parse as a main clause (spaCy)")
+    ap.add_argument("--quick-words", action="store_true", help="the words check decodes the last 8 s itself (as before the app read the streamed tail)")
     ap.add_argument("--fall", type=float, default=None, help="pitch check: the end's pitch must be below this share of the median (0: no check)")
     ap.add_argument("--record", type=Path, default=None, help="write the signals at every GRID point to this file (no verdicts)")
     ap.add_argument("--replay", type=Path, default=None, help="apply the rule to signals written by --record")
@@ -263,6 +281,7 @@ def main() -> None:
         replay(args, args.replay)
         return
     turn = None
+    stt = None
     if not args.no_model:
         from voicecoach.engines.turn import SmartTurn, TurnJudge
 
@@ -271,18 +290,21 @@ def main() -> None:
             from voicecoach.engines.stt import FasterWhisperTranscriber
 
             words_of = FasterWhisperTranscriber("tiny.en").quick_words
+            if not args.quick_words:
+                s = Settings()
+                stt = FasterWhisperTranscriber(s.stt_model, s.stt_beam_size, keep_fillers=s.stt_verbatim)
         turn = TurnJudge(SmartTurn(), words_of, threshold=args.threshold, min_word_p=args.min_word_p, tail=args.tail, fall=args.fall)
     if args.record:
         record(args, {"dev": ANSWERS, "holdout": HOLDOUT, "all": ANSWERS + HOLDOUT}[args.set], turn, args.record)
         return
     print(f"checks at {args.checks} s of silence, threshold {args.threshold}, agree {args.agree}, end_silence {args.end_silence} s, model {'on' if turn else 'off'}, "
-          f"words check {'off' if args.no_words or not turn else 'on'}, pitch fall {args.fall if turn else 'off'}")
+          f"words check {'off' if args.no_words or not turn else 'quick decode' if not stt else 'streamed tail'}, pitch fall {args.fall if turn else 'off'}")
     delays, cut, slowest = [], [], 0.0
     with tempfile.TemporaryDirectory() as tmp:
         answers = {"dev": ANSWERS, "holdout": HOLDOUT, "all": ANSWERS + HOLDOUT}[args.set]
         for i, (text, voice, wpm, mid, between) in enumerate(answers):
             audio, end, (g0, g1) = synth(text, voice, wpm, mid, between, Path(tmp))
-            at, why, log, spent = run(audio, args, turn)
+            at, why, log, spent = run(audio, args, turn, stt)
             slowest = max(slowest, spent)
             if at is None:
                 status = "never ended"

@@ -320,3 +320,48 @@ def test_fluent_speech_without_long_pauses_is_still_transcribed_while_spoken():
     assert abs(starts[1] - 11.85) < 0.05  # the middle of the first pause past 10 s (words end at 2i + 1.7 s)
     st.finish(st._n / sr, last_speech_s=ep.last_speech_end)
     assert len(st._jobs) == 3 and st.chunks_done_early == 2
+
+
+def test_the_turn_check_reads_the_streamed_tail_instead_of_decoding_again():
+    """When a pause begins the tail is transcribed; the end-of-turn check
+    at that pause takes its words from there (no decode of its own), and
+    decodes itself only when no transcript reaches the pause."""
+    from voicecoach.engines.streaming import StreamingTranscriber
+    from voicecoach.engines.turn import TurnJudge
+    from voicecoach.engines.vad import Endpointer, EnergyVAD
+
+    sr = 16000
+    tone = (0.3 * np.sin(2 * np.pi * 200 * np.arange(3 * sr) / sr)).astype(np.float32)
+    audio = np.concatenate([tone, np.zeros(2 * sr, np.float32)])
+    decoded: list[int] = []
+
+    class Sure:
+        def __call__(self, audio) -> float:
+            return 0.95
+
+    def quick(audio):
+        decoded.append(len(audio))
+        return [Word(word="the", start=0, end=0.2, probability=0.9)]  # would veto the end
+
+    judge = TurnJudge(Sure(), quick, fall=None)
+    ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=judge)
+    class Heard(FakeTranscriber):
+        def transcribe(self, audio):
+            t = super().transcribe(audio)
+            return t.model_copy(update={"words": [w.model_copy(update={"probability": 0.9}) for w in t.words]})
+
+    st = StreamingTranscriber(lambda: Heard("we added dropout."))
+    assert st.words_until(None) is None and st.words_until(1.0) is None  # nothing transcribed yet
+    judge.words_hint = lambda: st.words_until(ep.last_speech_end)
+    ended = False
+    for k in range(0, len(audio), 1600):
+        st.add(audio[k : k + 1600])
+        ended = ep.feed(audio[k : k + 1600])
+        st.poll(ep.segments, ep.pauses)
+        if ended:
+            break
+    assert ended and ep.end_reason == "turn" and not decoded
+    assert judge.last_text.endswith("dropout.")
+    judge.words_hint = lambda: None  # no transcript reaches the pause: the check decodes
+    assert judge(audio) == 0.0 and decoded
+    st.close()

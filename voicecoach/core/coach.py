@@ -127,6 +127,8 @@ class Coach:
             self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)
 
         stream = StreamingTranscriber(self.engines.transcriber.get, warm=warm)
+        if turn is not None:  # the end-of-turn check reads the tail's transcript instead of decoding it again
+            turn.words_hint = lambda: stream.words_until(endpointer.last_speech_end)
         phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio, allow_repeat=allow_repeat)
         checks = [phrase.check, *self.stop_checks]
 
@@ -155,6 +157,8 @@ class Coach:
             raise
         finally:
             phrase.close()
+            if turn is not None:
+                turn.words_hint = None
         return rec, stream, endpointer.last_speech_end
 
     def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path,

@@ -89,6 +89,26 @@ class StreamingTranscriber:
         if later:
             self._submit(self._chunk_start, later[0])
 
+    def words_until(self, end_s: float | None, timeout: float = 2.0) -> list[Word] | None:
+        """The last transcribed words if the chunk or speculative tail that
+        ends at the pause after ``end_s`` (where speech last ended) is, or
+        within ``timeout`` becomes, done; else None. For the end-of-turn
+        check: the tail was started when the pause began, with the full
+        decode, so the check needs no decode of its own."""
+        if end_s is None:
+            return None
+        spec = self._spec
+        if spec is not None and spec[0] == self._chunk_start and spec[1] >= end_s:
+            fut = spec[2]
+        elif self._jobs and self._chunk_start >= end_s and self._chunk_start - end_s < 1.0:
+            fut = self._jobs[-1][1]
+        else:
+            return None
+        try:
+            return list(fut.result(timeout=timeout).words)
+        except Exception:  # noqa: BLE001 - still running or failed: the caller decodes itself
+            return None
+
     def _speculate(self, piece: np.ndarray, start: float, jobs: list) -> Transcript:
         t = self._get().transcribe(piece)
         if self._warm is not None:

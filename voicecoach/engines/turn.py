@@ -220,8 +220,16 @@ class TurnJudge:
         self.tail = tail  # how many last words must be heard that surely
         self.last_text = ""
         self._cache: tuple[bytes, list] | None = None  # one decode per pause, however many checks
+        # Words the caller already has for the answer up to this pause (the
+        # streaming transcript of its tail, started when the pause began):
+        # () -> [Word] or None. Used instead of a quick decode when given.
+        self.words_hint = None
 
     def _words(self, audio: np.ndarray) -> list:
+        if self.words_hint is not None:
+            hinted = self.words_hint()
+            if hinted is not None:
+                return hinted
         loud = np.flatnonzero(np.abs(audio) > 1e-3)
         if not len(loud):
             return []
