@@ -282,7 +282,8 @@ class Coach:
         rel = {k: round(v - t0, 3) if t0 and k not in ("chunks_early", "speculative_tail") else v for k, v in self.timings.items()}
         ep = getattr(self, "endpointer", None)
         if ep is not None:  # how the answer's end was found
-            rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log)
+            rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log,
+                       check_s=ep.check_s, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 

@@ -34,6 +34,9 @@ class StreamingTranscriber:
         self._chunk_start = 0.0
         self._jobs: list[tuple[float, Future]] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-stream")
+        # Warming the judge runs beside the transcription, not inside its job:
+        # the end-of-turn check waits for a tail's words, not for the judge.
+        self._warm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-warm")
         self.chunks_done_early = 0
         self.used_speculative = False
 
@@ -113,10 +116,16 @@ class StreamingTranscriber:
         t = self._get().transcribe(piece)
         if self._warm is not None:
             try:
-                self._warm(self._merge(jobs + [(start, _done(t))], start + len(piece) / SR))
-            except Exception:  # noqa: BLE001 - warming is an optimisation only
+                self._warm_pool.submit(self._warm_with, jobs + [(start, _done(t))], start + len(piece) / SR)
+            except RuntimeError:  # the answer is over: nothing to warm
                 pass
         return t
+
+    def _warm_with(self, jobs: list, end: float) -> None:
+        try:
+            self._warm(self._merge(jobs, end))
+        except Exception:  # noqa: BLE001 - warming is an optimisation only
+            pass
 
     def finish(self, end_s: float | None = None, last_speech_s: float | None = None) -> Transcript:
         """Transcribe what is left and merge all chunks (times made absolute).
@@ -134,6 +143,7 @@ class StreamingTranscriber:
         result = self._merge(self._jobs, total)
         self.chunks_done_early = max(0, len(self._jobs) - 1)
         self._pool.shutdown(wait=False)
+        self._warm_pool.shutdown(wait=False, cancel_futures=True)
         return result
 
     def _merge(self, jobs: list, total: float) -> Transcript:
@@ -154,6 +164,7 @@ class StreamingTranscriber:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._warm_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _done(value) -> Future:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
@@ -108,6 +109,8 @@ class Endpointer:
     pauses: list[float] = field(default_factory=list)  # middles of pauses >= cut_pause_s between speech
     end_reason: str | None = None  # "turn" (the model) or "silence" (end_silence_s)
     turn_log: list[tuple[float, float, float]] = field(default_factory=list)  # (time, silence so far, probability)
+    check_s: list[float] = field(default_factory=list)  # how long each end-of-turn check took (wall clock)
+    decided_at: float | None = None  # time.monotonic() when the end was decided
     _agreed: int = 0
     _ring: np.ndarray = field(default_factory=lambda: np.zeros(SAMPLE_RATE * 8, dtype=np.float32))
 
@@ -122,7 +125,9 @@ class Endpointer:
         crossed = [c for c in self.turn_checks_s if before < c <= self._silence_run]
         if not crossed:
             return False
+        started = time.monotonic()
         p = float(self.turn(self.recent()))
+        self.check_s.append(round(time.monotonic() - started, 3))
         self.turn_log.append((round(t, 3), round(self._silence_run, 3), round(p, 3)))
         self._agreed = self._agreed + 1 if p >= self.turn_threshold else 0
         return self._agreed >= self.turn_agree
@@ -170,5 +175,6 @@ class Endpointer:
                 if self.heard_speech and self._silence_run >= self.end_silence_s and not ended:
                     ended, self.end_reason = True, "silence"
             if ended:
+                self.decided_at = time.monotonic()
                 break  # what follows the end is not part of the answer
         return ended
