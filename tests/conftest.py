@@ -206,13 +206,20 @@ def stream_like_the_microphone(audio, transcriber, end_silence_s: float = 2.5):
 
     ep = Endpointer(SileroVAD(), end_silence_s=end_silence_s)
     st = StreamingTranscriber(lambda: transcriber)
-    block = 1600
-    for k in range(0, len(audio), block):
-        piece = audio[k : k + block]
-        st.add(piece)
-        ended = ep.feed(piece)
-        st.poll(ep.segments, ep.pauses)
-        if ended:
-            break
+    feed_like_the_microphone(audio, ep, st)
     t = st.finish(st._n / 16000, last_speech_s=ep.last_speech_end)
     return t, st.chunks_done_early + 1
+
+
+def feed_like_the_microphone(audio, endpointer, stream) -> bool:
+    """Feed 16 kHz audio in 0.1 s blocks to an endpointer and a streaming
+    transcriber, as the recording loop does, until the answer ends.
+    Returns whether it ended."""
+    for k in range(0, len(audio), 1600):
+        piece = audio[k : k + 1600]
+        stream.add(piece)
+        ended = endpointer.feed(piece)
+        stream.poll(endpointer.segments, endpointer.pauses)
+        if ended:
+            return True
+    return False

@@ -13,6 +13,7 @@ from voicecoach.cli.base import full_hint
 from voicecoach.errors import Interrupted, NoSpeechError
 from voicecoach.models import Recording, Transcript, Word
 from voicecoach.core.coach import AnswerInput, Lazy, strip_closing_phrase
+from tests.conftest import feed_like_the_microphone
 from voicecoach.store.db import Store
 from voicecoach.engines.stt import FakeTranscriber
 
@@ -300,20 +301,8 @@ def test_fluent_speech_without_long_pauses_is_still_transcribed_while_spoken():
     gap = np.zeros(int(0.3 * sr), np.float32)
     audio = np.concatenate([np.concatenate([word, gap]) for _ in range(13)] + [np.zeros(3 * sr, np.float32)])
     ep = Endpointer(EnergyVAD(), end_silence_s=2.0)
-    seen: list[int] = []
-
-    class Counting(FakeTranscriber):
-        def transcribe(self, audio, *a, **k):
-            seen.append(len(audio))
-            return super().transcribe(audio, *a, **k)
-
-    st = StreamingTranscriber(lambda: Counting("x"))
-    for k in range(0, len(audio), 1600):
-        st.add(audio[k : k + 1600])
-        ended = ep.feed(audio[k : k + 1600])
-        st.poll(ep.segments, ep.pauses)
-        if ended:
-            break
+    st = StreamingTranscriber(lambda: FakeTranscriber("x"))
+    feed_like_the_microphone(audio, ep, st)
     assert not ep.segments[:-1]  # no pause long enough for a segment break before the end
     assert len(st._jobs) == 2  # two chunks of about 10 s cut at the 0.3 s pauses, while speaking
     starts = [s for s, _ in st._jobs]
@@ -345,6 +334,7 @@ def test_the_turn_check_reads_the_streamed_tail_instead_of_decoding_again():
 
     judge = TurnJudge(Sure(), quick, fall=None)
     ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=judge)
+
     class Heard(FakeTranscriber):
         def transcribe(self, audio):
             t = super().transcribe(audio)
@@ -353,13 +343,7 @@ def test_the_turn_check_reads_the_streamed_tail_instead_of_decoding_again():
     st = StreamingTranscriber(lambda: Heard("we added dropout."))
     assert st.words_until(None) is None and st.words_until(1.0) is None  # nothing transcribed yet
     judge.words_hint = lambda: st.words_until(ep.last_speech_end)
-    ended = False
-    for k in range(0, len(audio), 1600):
-        st.add(audio[k : k + 1600])
-        ended = ep.feed(audio[k : k + 1600])
-        st.poll(ep.segments, ep.pauses)
-        if ended:
-            break
+    ended = feed_like_the_microphone(audio, ep, st)
     assert ended and ep.end_reason == "turn" and not decoded
     assert judge.last_text.endswith("dropout.")
     judge.words_hint = lambda: None  # no transcript reaches the pause: the check decodes

@@ -120,8 +120,12 @@ class StreamingTranscriber:
 
     def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None) -> Transcript:
         def settle(value=None, error=None) -> None:
-            if plain is not None and not plain.done():
-                plain.set_exception(error) if error is not None else plain.set_result(value)
+            if plain is None or plain.done():
+                return
+            if error is not None:
+                plain.set_exception(error)
+            else:
+                plain.set_result(value)
 
         try:
             tr = self._get()
