@@ -4,6 +4,9 @@
     python bench/turn.py --no-model           # silence only
     python bench/turn.py --checks 0.25,1.0 --threshold 0.5 --end-silence 4
     python bench/turn.py --fall 0             # without the pitch check
+    python bench/turn.py --words              # with the last-words check (streamed tail), as before
+    python bench/turn.py --record F --set all; python bench/turn.py --replay F --checks 0.5,0.7
+                                              # signals once, then any looks in seconds
 
 Each answer (24 of them, two or three sentences, espeak-ng with several voices
 and rates) has a pause of 1-3 s inserted in the middle of a sentence (SSML
@@ -148,7 +151,7 @@ def run(audio: np.ndarray, args, turn, stt=None) -> tuple[float | None, str | No
             turn.words_hint = None
 
 
-GRID = (0.5, 0.6, 0.7, 0.8, 1.0, 1.2)  # silences (s) at which --record hears the signals (the words are decoded at the first: as the default looks do)
+GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.6)  # silences (s) at which --record hears the signals (the words are decoded at the first: as the default looks do)
 
 
 class Recorder:
@@ -217,7 +220,8 @@ def replay(args, path: Path) -> None:
                 p, words, sil, pitch = got
                 ws = [Word(word=w, start=0, end=0, probability=pr) for w, pr in words]
                 level = args.fall is not None and pitch is not None and pitch >= args.fall
-                ok = p >= args.threshold and not level and looks_finished(ws, args.min_word_p, args.tail, args.need_stop, args.parse)
+                heard = args.no_words or looks_finished(ws, args.min_word_p, args.tail, args.need_stop, args.parse)
+                ok = p >= args.threshold and not level and heard
                 agreed = agreed + 1 if ok else 0
                 if agreed >= args.agree:
                     ended = start + sil
@@ -246,7 +250,7 @@ def _summary(cut: list, delays: list, n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-model", action="store_true")
-    ap.add_argument("--no-words", action="store_true", help="Smart Turn alone, without the last-words check")
+    ap.add_argument("--words", action="store_true", help="add the last-words check (the app does not use it: model and pitch decide)")
     ap.add_argument("--checks", type=lambda s: [float(x) for x in s.split(",")], default=None)
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--agree", type=int, default=None)
@@ -261,6 +265,7 @@ def main() -> None:
     ap.add_argument("--replay", type=Path, default=None, help="apply the rule to signals written by --record")
     ap.add_argument("--set", choices=["dev", "holdout", "all"], default="dev", help="dev: the 24 answers the rules were tuned on; holdout: 16 others")
     args = ap.parse_args()
+    args.no_words = not args.words
     from voicecoach.config import Settings
     from voicecoach.engines.vad import Endpointer
 

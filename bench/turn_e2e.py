@@ -36,8 +36,20 @@ from tests.realtime import FRAME_S, SR, SpeakerWatch, gaps, question_audio, spea
 
 VOICECOACH = str(Path(sys.executable).parent / "voicecoach")
 CARD = "cross-entropy-vs-mse"
-ANSWER = ("I would use cross entropy for classification, because it compares the predicted probabilities with the true labels. "
-          "Mean squared error assumes Gaussian noise, which does not fit class labels. It is the standard loss for logistic regression.")
+ANSWERS = {
+    # a short answer that covers one key point of five
+    "short": ("I would use cross entropy for classification, because it compares the predicted probabilities with the true labels. "
+              "Mean squared error assumes Gaussian noise, which does not fit class labels. It is the standard loss for logistic regression."),
+    # an answer that covers the card (in its own words): once its pauses are
+    # judged to cover most key points, they get the early end-of-turn looks
+    "complete": ("For classification I use cross entropy, the negative log of the probability the model gives the true class, so it is the "
+                 "negative log likelihood of the labels. Mean squared error is the negative log likelihood under Gaussian noise, so it suits "
+                 "real valued targets. With a softmax output the gradient of cross entropy on the logits is p minus y, so a confident wrong "
+                 "prediction still gets a large gradient. Squared error through a sigmoid is multiplied by its derivative, which is almost zero "
+                 "when the output saturates, so learning is slow. The Brier score, squared error on probabilities, is still a proper scoring "
+                 "rule for evaluating forecasts."),
+}
+ANSWER = ANSWERS["short"]
 
 
 def start_pulse(rt: Path) -> dict:
@@ -61,12 +73,12 @@ def question_text() -> str:
     return load_bank().get(CARD).title
 
 
-def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str]) -> dict:
+def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], text: str = ANSWER) -> dict:
     """One practice run; returns its figures (times in s)."""
     import soundfile as sf
 
     q = question_audio(question_text())
-    answer_wav = espeak_wav(ANSWER, tmp / "answer.wav", rate_wpm=160)
+    answer_wav = espeak_wav(text, tmp / "answer.wav", rate_wpm=160)
     answer = trim(sf.read(str(answer_wav), dtype="float32")[0])
     home = tmp / f"home-{time.monotonic_ns()}"
     watch = SpeakerWatch(env)
@@ -115,7 +127,8 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str]) -
         "end_to_feedback": round(feedback_at - answer_end, 3),
         "interviewer_sound_after_barge_s": round(len(during) * FRAME_S, 2) if mode == "barge" else None,
         "stop_reason": result["stop_reason"],
-        "wer": round(wer(ANSWER, result["transcript"]["text"]), 3),
+        "wer": round(wer(text, result["transcript"]["text"]), 3),
+        "covered": sum(k["verdict"] == "covered" for k in result["key_points"]),
         "transcript_start": result["transcript"]["text"][:40],
         "timings": [json.loads(x) for x in (home / "t.jsonl").read_text().splitlines()] if (home / "t.jsonl").exists() else None,
         "saved_s": round(len(saved) / SR, 2), "answer_s": round(len(answer) / SR, 2),
@@ -147,6 +160,7 @@ def main() -> None:
     ap.add_argument("--mode", choices=["after", "barge"], default="after")
     ap.add_argument("--offset", type=float, default=0.3)
     ap.add_argument("--pulse-rt", default=None)
+    ap.add_argument("--answer", choices=sorted(ANSWERS), default="short", help="short: covers one key point of five; complete: covers the card")
     ap.add_argument("extra", nargs="*", help="extra practice flags, after --")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="vc-turn-") as tmp:
@@ -155,7 +169,7 @@ def main() -> None:
                if a.pulse_rt else start_pulse(tmp / "rt"))
         rows = []
         for i in range(a.runs):
-            r = run_once(env, tmp, a.mode, a.offset, a.extra)
+            r = run_once(env, tmp, a.mode, a.offset, a.extra, ANSWERS[a.answer])
             rows.append(r)
             print(json.dumps(r), flush=True)
         if not a.pulse_rt:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import time
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -82,6 +84,65 @@ def test_endpointer_without_agreement_waits_for_the_silence():
     audio = np.concatenate([tone, np.zeros(SR * 3, np.float32)])
     ended = [ep.feed(b) for b in np.split(audio, 40)]
     assert ep.end_reason == "silence" and ended.index(True) >= 29
+
+
+def _feed_in_real_time(ep, audio, block_s=0.1):
+    """Feed blocks at the pace a microphone delivers them; the time (s from
+    the start) when feed() first said the answer was over, or None."""
+    start = time.monotonic()
+    n = int(SR * block_s)
+    for k in range(0, len(audio), n):
+        time.sleep(max(0.0, start + k / SR - time.monotonic()))
+        if ep.feed(audio[k : k + n]):
+            return time.monotonic() - start
+    return None
+
+
+def test_background_checks_keep_the_loop_in_real_time_and_end_when_they_agree():
+    # a check that takes 0.6 s (waiting for the tail's words) must not hold up
+    # the microphone's loop: feed() stays quick and the end comes when the
+    # second check's verdict arrives, not 0.6 s later per check
+    def slow(audio):
+        time.sleep(0.6)
+        return 0.9
+
+    ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=slow, turn_checks_s=(0.5, 1.0), turn_agree=2, background=True)
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    worst = 0.0
+    audio = np.concatenate([tone, np.zeros(SR * 4, np.float32)])
+    start = time.monotonic()
+    ended_at = None
+    for k in range(0, len(audio), 1600):
+        time.sleep(max(0.0, start + k / SR - time.monotonic()))
+        t0 = time.monotonic()
+        done = ep.feed(audio[k : k + 1600])
+        worst = max(worst, time.monotonic() - t0)
+        if done:
+            ended_at = time.monotonic() - start
+            break
+    ep.close()
+    assert worst < 0.3, worst  # the loop never waited for a check
+    assert ep.end_reason == "turn" and len(ep.turn_log) == 2
+    # checks start at 1.5 s and 2.0 s; one worker: verdicts at ~2.1 and ~2.7 s
+    assert 2.5 <= ended_at <= 3.3, ended_at
+
+
+def test_background_check_of_a_pause_the_candidate_spoke_after_does_not_count():
+    # the verdict on the first pause arrives after speech resumed: it is dropped,
+    # and the second pause's own looks decide
+    def slow(audio):
+        time.sleep(0.7)
+        return 0.9
+
+    ep = Endpointer(EnergyVAD(), end_silence_s=6.0, turn=slow, turn_checks_s=(0.5, 0.6), turn_agree=2, background=True)
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    gap = np.zeros(int(SR * 0.7), np.float32)
+    audio = np.concatenate([tone, gap, tone, np.zeros(SR * 4, np.float32)])
+    ended_at = _feed_in_real_time(ep, audio)
+    ep.close()
+    assert ep.end_reason == "turn"
+    assert ended_at > 2.7 + 0.5, ended_at  # not before the second pause's looks
+    assert all(t > 2.7 for t, _, _ in ep.turn_log)  # only the second pause's verdicts were counted
 
 
 @pytest.mark.slow
@@ -221,3 +282,36 @@ def test_human_statements_end_with_a_fall():
     ratios = [r for r in ratios if r is not None]
     assert len(ratios) >= 35
     assert sum(r < turn.TurnJudge.FALL for r in ratios) >= 0.9 * len(ratios)
+
+
+def test_a_pause_after_an_answer_that_covers_the_card_gets_the_early_looks_then_the_usual_ones():
+    seen = []
+
+    def model(audio):
+        seen.append(round(ep.silence_s, 2))
+        return 0.9 if len(seen) != 2 else 0.1  # the second look (0.7 s) says "not yet"
+
+    covered = [False]
+    ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=model, turn_checks_s=(1.2, 1.6), fast_checks_s=(0.5, 0.7),
+                    fast_ok=lambda: covered[0])
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    quiet = np.zeros(SR * 3, np.float32)
+    for block in np.split(np.concatenate([tone, np.zeros(SR, np.float32)]), 20):  # not covered: looks at 1.2 s only
+        assert not ep.feed(block)
+    assert seen == [] and ep.fast_pauses == 0
+    covered[0] = True
+    ended = [ep.feed(b) for b in np.split(np.concatenate([tone, quiet]), 40)]
+    assert ep.fast_pauses == 1 and ep.end_reason == "turn"
+    # looks at 0.5 (yes), 0.7 (no), 1.2 (yes), 1.6 (yes): two in a row end it at 1.6 s
+    assert [round(s, 1) for s in seen] == [0.5, 0.7, 1.2, 1.6]
+    assert ended.index(True) in (25, 26)  # 1 s of sound + 1.6 s of silence, in 0.1 s blocks
+
+
+def test_a_fast_ok_that_fails_means_the_usual_looks():
+    def broken():
+        raise RuntimeError("judge crashed")
+
+    ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=lambda a: 0.9, turn_checks_s=(1.2, 1.6), fast_ok=broken)
+    tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
+    ended = [ep.feed(b) for b in np.split(np.concatenate([tone, np.zeros(SR * 3, np.float32)]), 40)]
+    assert ep.end_reason == "turn" and ep.fast_pauses == 0 and ended.index(True) in (25, 26)

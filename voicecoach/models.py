@@ -282,6 +282,13 @@ class Verdicts(Strict):
     judge: JudgeInfo
     disagreements: list[str] = Field(default_factory=list)  # LLM vs offline cross-check
 
+    def covered_share(self) -> float:
+        """The share of the key points covered (a partial one counts half)."""
+        if not self.key_points:
+            return 0.0
+        got = sum(1.0 if k.verdict == "covered" else 0.5 if k.verdict == "partial" else 0.0 for k in self.key_points)
+        return got / len(self.key_points)
+
 
 # ------------------------------------------------------------------------ results
 

@@ -54,8 +54,11 @@ def make_engines(settings: Settings, warn: Warn = _ignore):
         model = load_turn_model(warn=warn)
         if model is None:
             return None
-        t = transcriber.get()
-        return TurnJudge(model, getattr(t, "quick_words", None) or (lambda audio: t.transcribe(audio).words))
+        # the model and the voice's fall decide; no words: waiting for the
+        # tail's transcript put the end 2 s or more after the answer, and on
+        # bench/turn.py's 40 answers the words check stopped no cut-off the
+        # pitch check let through, at any looks from 0.5/0.7 s to 1.2/1.6 s
+        return TurnJudge(model)
 
     return Engines(synthesizer=Lazy(synth), transcriber=transcriber, judge=Lazy(judge), turn=Lazy(turn))
 

@@ -25,6 +25,11 @@ from voicecoach.core.parts import UI, AnswerInput, Engines, Lazy  # noqa: F401  
 from voicecoach.engines.streaming import StreamingTranscriber
 
 MAX_REPEATS = 2
+# The answer so far covers this share of the card's key points: its pauses get
+# the early end-of-turn looks (Endpointer.fast_checks_s). The answer has said
+# what was asked; a finished-sounding pause then most likely ends it.
+COVERED_FOR_FAST_END = 0.6
+
 
 @dataclass
 class Coach:
@@ -101,7 +106,9 @@ class Coach:
             except Exception:  # noqa: BLE001 - an optimisation: the real verdict reports errors
                 pass
 
-        threading.Thread(target=run, daemon=True, name="judge-warm").start()
+        # not a daemon: an answer that ends at once (no speech, Ctrl-C) must not
+        # exit while a native library loads here (C++ "terminate called", SIGABRT)
+        threading.Thread(target=run, name="judge-warm").start()
 
     def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
@@ -116,19 +123,24 @@ class Coach:
         from voicecoach.engines.vad import Endpointer, SileroVAD
 
         turn = self.engines.turn.get() if self.engines.turn is not None else None
-        endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s, turn=turn)
+        covered = [0.0]  # the share of the card's key points the answer so far covers
+
+        def card_covered() -> bool:
+            return covered[0] >= COVERED_FOR_FAST_END
+
+        endpointer = Endpointer(SileroVAD(), end_silence_s=self.settings.end_silence_s, turn=turn, background=True, fast_ok=card_covered)
         self.endpointer = endpointer  # for benchmarks: the turn model's verdicts
 
         def warm(partial: Transcript) -> None:
             if self.on_partial is not None:
                 self.on_partial(strip_closing_phrase(partial))
             # the judge caches embeddings by text: scoring the answer so far
-            # makes the final scoring (usually of the same text) quick
-            self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)
+            # makes the final scoring (usually of the same text) quick, and
+            # says how much of the card is covered (earlier end-of-turn looks)
+            verdicts = self.engines.judge.get().judge(card, strip_closing_phrase(partial), None)
+            covered[0] = verdicts.covered_share()
 
         stream = StreamingTranscriber(self.engines.transcriber.get, warm=warm)
-        if turn is not None:  # the end-of-turn check reads the tail's transcript instead of decoding it again
-            turn.words_hint = lambda: stream.words_until(endpointer.last_speech_end)
         phrase = PhraseWatcher(endpointer, self.engines.transcriber, stream.audio, allow_repeat=allow_repeat)
         checks = [phrase.check, *self.stop_checks]
 
@@ -157,8 +169,7 @@ class Coach:
             raise
         finally:
             phrase.close()
-            if turn is not None:
-                turn.words_hint = None
+            endpointer.close()
         return rec, stream, endpointer.last_speech_end
 
     def answer(self, card: Card, given: AnswerInput, attempt_id: str, audio_path: Path,
@@ -283,7 +294,7 @@ class Coach:
         ep = getattr(self, "endpointer", None)
         if ep is not None:  # how the answer's end was found
             rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log,
-                       check_s=ep.check_s, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
+                       check_s=ep.check_s, fast_pauses=ep.fast_pauses, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 

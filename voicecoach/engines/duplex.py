@@ -145,7 +145,7 @@ class LateDetector:
 
         self._detector: Callable[[np.ndarray], float] | None = None
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._build, args=(factory,), daemon=True, name="detector")
+        self._thread = threading.Thread(target=self._build, args=(factory,), name="detector")  # not a daemon: see coach._warm_judge
 
     def start(self) -> "LateDetector":
         if not self._thread.is_alive() and self._thread.ident is None:
