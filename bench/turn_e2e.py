@@ -50,6 +50,7 @@ ANSWERS = {
                  "rule for evaluating forecasts."),
 }
 ANSWER = ANSWERS["short"]
+KEEP: Path | None = None  # --keep
 
 
 def start_pulse(rt: Path) -> dict:
@@ -114,6 +115,11 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
     later = np.flatnonzero(loud & (times > tone_at + 0.35)) if len(after) else []
     feedback_at = times[later[0]] if len(later) else float("nan")
     saved, _ = sf.read(result["audio_path"], dtype="float32")
+    if KEEP is not None:  # the saved answers, to replay their transcription
+        import shutil
+
+        KEEP.mkdir(parents=True, exist_ok=True)
+        shutil.copy(result["audio_path"], KEEP / Path(result["audio_path"]).name)
     # how much of the answer's start is missing from the saved WAV: align the
     # answer (as played into the mic) against the start of the saved audio
     lost = _missing_start(answer, saved)
@@ -161,8 +167,11 @@ def main() -> None:
     ap.add_argument("--offset", type=float, default=0.3)
     ap.add_argument("--pulse-rt", default=None)
     ap.add_argument("--answer", choices=sorted(ANSWERS), default="short", help="short: covers one key point of five; complete: covers the card")
+    ap.add_argument("--keep", type=Path, default=None, help="copy each saved answer WAV here")
     ap.add_argument("extra", nargs="*", help="extra practice flags, after --")
     a = ap.parse_args()
+    global KEEP
+    KEEP = a.keep
     with tempfile.TemporaryDirectory(prefix="vc-turn-") as tmp:
         tmp = Path(tmp)
         env = ({"XDG_RUNTIME_DIR": a.pulse_rt, "PULSE_SERVER": f"unix:{a.pulse_rt}/pulse/native", "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf"}

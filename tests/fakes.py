@@ -57,7 +57,7 @@ def make_coach(tmp_path, text="Cross entropy compares predicted probabilities wi
 
 
 def fake_record(seconds=20.0, reason="silence", raise_after=None):
-    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
+    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio, **kw):
         from voicecoach.engines.audiofile import WavWriter
 
         w = WavWriter(path)

@@ -107,7 +107,7 @@ def test_listen_for_command_prefers_a_typed_key_and_handles_silence(tmp_path, mo
 
 
 def stoppable_record():
-    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_audio, on_tick=None):
+    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_audio, on_tick=None, **kw):
         for _ in range(int(limit_s * 10)):
             on_audio(np.zeros(1600, np.float32))
             if should_stop():
@@ -152,7 +152,7 @@ def test_repeat_request_at_the_start_of_an_answer_rereads_the_question(tmp_path,
     reasons = ["repeat", "repeat", "repeat", "silence"]
     inner = fake_record(5)
 
-    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio):
+    def record(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio, **kw):
         rec = inner(path, endpointer, limit_s, no_speech_timeout_s, device, should_stop, on_tick, on_audio)
         return rec.model_copy(update={"stop_reason": reasons.pop(0)})
 

@@ -293,3 +293,29 @@ def test_stock_phrases_on_trailing_silence_are_dropped():
     assert not looks_hallucinated(2.4, 6, -1.31)  # real words take time
     assert not looks_hallucinated(0.2, 1, -0.2)  # a short confident "yes"
     assert looks_looped("the the the the the model") and not looks_looped("the model is the best model")
+
+
+def test_the_token_bound_never_cuts_fast_speech(whisper, tmp_path, monkeypatch):
+    # a decode may produce at most stt.max_tokens(duration) tokens (a loop
+    # stops there instead of at Whisper's 448): speech at 230 words a minute,
+    # well over an interview answer's pace, decodes exactly as without the bound
+    from tests.conftest import espeak_wav
+    from voicecoach.engines import stt
+    from voicecoach.engines.audiofile import read_audio
+
+    text = ("The gradient of cross entropy on the logits is p minus y, so a confident wrong prediction "
+            "gets a large correction, while squared error through a sigmoid barely moves.")
+    audio = read_audio(espeak_wav(text, tmp_path / "fast.wav", rate_wpm=230))
+    seconds = len(audio) / 16000
+    assert stt.max_tokens(seconds) < 110  # the bound is tight for this clip
+    bounded = whisper.transcribe(audio)
+    monkeypatch.setattr(stt, "max_tokens", lambda s: 440)
+    unbounded = whisper.transcribe(audio)
+    assert len(bounded.words) >= 25 and bounded.text == unbounded.text
+
+
+def test_max_tokens_grows_with_the_audio_within_whispers_window():
+    from voicecoach.engines.stt import max_tokens
+
+    assert max_tokens(1.0) == 34 and max_tokens(10.0) == 124
+    assert max_tokens(30.0) == max_tokens(600.0) == 324 <= 448

@@ -29,6 +29,10 @@ MAX_REPEATS = 2
 # the early end-of-turn looks (Endpointer.fast_checks_s). The answer has said
 # what was asked; a finished-sounding pause then most likely ends it.
 COVERED_FOR_FAST_END = 0.6
+# After an end the model decided, the microphone listens this long more (the
+# end tone has sounded; the tail is being transcribed meanwhile): speech in it
+# means the pause only sounded final, and the answer goes on.
+RESUME_S = 1.5
 
 
 @dataclass
@@ -48,6 +52,8 @@ class Coach:
     # The answer transcribed so far, at each pause while it is spoken (a live
     # transcript in the web page); called from a background thread.
     on_partial: Callable[[Transcript], None] | None = None
+    _toned: bool = field(default=False, repr=False)  # the end tone of this answer has sounded
+    stt_jobs: list = field(default_factory=list, repr=False)  # the last answer's transcriptions (StreamingTranscriber.jobs_log)
 
     def mark(self, name: str) -> None:
         self.timings[name] = time.monotonic()
@@ -110,6 +116,11 @@ class Coach:
         # exit while a native library loads here (C++ "terminate called", SIGABRT)
         threading.Thread(target=run, name="judge-warm").start()
 
+    def _end_tone(self) -> None:
+        self._toned = True
+        self.mark("end_tone")
+        self.cue(660, wait=False)
+
     def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
             from voicecoach.engines.audio import tone
@@ -153,6 +164,10 @@ class Coach:
             return None
 
         extra = {"mic": mic, "preroll": preroll or []} if mic is not None else {}
+        # the end tone sounds the moment the end is decided; after an end by
+        # the model, the microphone listens RESUME_S more: speech resumes the answer
+        extra.update(on_end=self._end_tone, resume_s=RESUME_S if turn is not None else 0.0)
+        self._toned = False
         try:
             with self.ui.listening() as on_tick:
                 self.mark("listening")
@@ -217,7 +232,8 @@ class Coach:
                 if mic is not None:
                     mic.close()
             self.mark("recording_ended")
-            self.cue(660, wait=False)  # the end tone plays while the tail is transcribed
+            if not self._toned:  # (stopped by a phrase, Enter or the time limit)
+                self.cue(660, wait=False)  # the end tone plays while the tail is transcribed
             if rec.stop_reason == "no_speech":
                 stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)
@@ -234,6 +250,7 @@ class Coach:
                 audio = stream.audio()
                 self.timings["chunks_early"] = stream.chunks_done_early
                 self.timings["speculative_tail"] = float(stream.used_speculative)
+                self.stt_jobs = stream.jobs_log
         self.mark("transcribed")
         transcript = strip_closing_phrase(transcript)
         if not transcript.words:
@@ -294,7 +311,10 @@ class Coach:
         ep = getattr(self, "endpointer", None)
         if ep is not None:  # how the answer's end was found
             rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log,
-                       check_s=ep.check_s, fast_pauses=ep.fast_pauses, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
+                       check_s=ep.check_s, fast_pauses=ep.fast_pauses, resumed=ep.resumed, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
+        jobs = self.stt_jobs
+        if jobs and t0:  # each transcription while and after the answer: audio span, then submitted/started/plain/done
+            rel["stt_jobs"] = [[a, b, *(None if x is None else round(x - t0, 3) for x in marks)] for a, b, *marks in jobs]
         with open(self.settings.timings_file, "a", encoding="utf-8") as f:
             f.write(json.dumps({"attempt_id": attempt_id, **rel}) + "\n")
 

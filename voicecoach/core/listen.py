@@ -33,7 +33,12 @@ class PhraseWatcher:
 
     def _classify(self, start_s: float, end_s: float, first: bool) -> str | None:
         a = self.audio()[int(max(0.0, start_s - 0.2) * SAMPLE_RATE) : int((end_s + 0.3) * SAMPLE_RATE)]
-        text = self.transcriber.get().transcribe(a).text.strip()
+        stt = self.transcriber.get()
+        # a quick greedy decode where the engine has one: the full transcription
+        # (beam search, then the filler pass) took 2-3 s of CPU beside the
+        # tail's own, and the end of the answer waits for this verdict (settle)
+        quick = getattr(stt, "quick_words", None)
+        text = " ".join(w.word for w in quick(a)) if quick is not None else stt.transcribe(a).text.strip()
         if first and REPEAT_REQUEST.search(text):
             return "repeat"
         return "phrase" if CLOSING_PHRASES.search(text) else None

@@ -21,6 +21,9 @@ from voicecoach.engines.vad import Endpointer
 
 # Without a device the answer can still be typed or given as a file.
 NO_DEVICE = Step("no_device")
+# This much speech after an end the model decided (about a syllable or two,
+# as for barge-in) means the candidate went on: the answer resumes.
+RESUME_SPEECH_S = 0.25
 
 
 _ALSA_HANDLER = None  # the C callback must outlive every ALSA call
@@ -255,6 +258,8 @@ def record(
     mic: Microphone | None = None,
     preroll: list[np.ndarray] | tuple = (),
     sync_every: int = 16,
+    on_end: Callable[[], None] | None = None,
+    resume_s: float = 0.0,
 ) -> Recording:
     """Record 16 kHz mono from the microphone to ``path`` until the endpointer
     says the answer is over, ``should_stop`` returns a reason, the time limit
@@ -269,13 +274,19 @@ def record(
     belongs to the answer (from the question's last sound, or from the
     candidate's first word if they spoke over the question). ``sync_every``:
     how many blocks between updates of the WAV header (1: every block on disk
-    at once, for a microphone whose blocks arrive over a network)."""
+    at once, for a microphone whose blocks arrive over a network).
+
+    ``on_end`` runs the moment the endpointer decides the answer is over (the
+    end tone). When the end-of-turn model decided it, the microphone keeps
+    listening for ``resume_s`` more: if the candidate speaks again (a pause
+    that only sounded final), the answer goes on as if it had not ended."""
     sd = _sd() if mic is None else None  # a microphone given (a browser's) needs no PortAudio
     port_error = sd.PortAudioError if sd is not None else ()
     writer = WavWriter(path, SAMPLE_RATE, sync_every=sync_every)
     reason = "time_limit"
     last_audio = time.monotonic()
     pending = [np.asarray(b, dtype=np.float32) for b in preroll]
+    grace: tuple[float, float, float | None] | None = None  # (when the end was decided, speech so far, decided_at)
     own_mic = mic is None
     try:
         if own_mic:
@@ -297,12 +308,29 @@ def record(
                     writer.write(chunk)
                     if on_audio:
                         on_audio(chunk)
-                    if endpointer.feed(chunk):
-                        reason = "silence"
-                        break
+                    if grace is None:
+                        if endpointer.feed(chunk):
+                            if on_end:
+                                on_end()
+                            if resume_s <= 0 or endpointer.end_reason != "turn":
+                                reason = "silence"
+                                break
+                            grace = (time.monotonic(), endpointer.speech_s, endpointer.decided_at)
+                            endpointer.hold_checks = True  # their CPU goes to transcribing the tail
+                    else:
+                        endpointer.feed(chunk)  # its later verdicts on this pause do not count
+                        if endpointer.speech_s - grace[1] >= RESUME_SPEECH_S:
+                            grace = None  # the candidate went on: so does the answer
+                            endpointer.end_reason = endpointer.decided_at = None
+                            endpointer.hold_checks = False
+                            endpointer.resumed += 1
                     level = 20 * np.log10(float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2))) + 1e-9)
                 else:
                     level = -120.0
+                if grace is not None and time.monotonic() - grace[0] >= resume_s:
+                    endpointer.end_reason, endpointer.decided_at = "turn", grace[2]  # the end stands, as first decided
+                    reason = "silence"
+                    break
                 elapsed = writer.duration_s
                 if on_tick:
                     on_tick(Tick(elapsed, level, endpointer.heard_speech, endpointer.silence_s, limit_s))

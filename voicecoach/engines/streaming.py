@@ -5,6 +5,7 @@ so when the answer ends only the last chunk is left."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -42,6 +43,8 @@ class StreamingTranscriber:
         self._warm_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt-warm")
         self.chunks_done_early = 0
         self.used_speculative = False
+        # Each transcription: (audio start s, end s, submitted, started, plain words, done), monotonic.
+        self.jobs_log: list[list[float | None]] = []
 
     def add(self, chunk: np.ndarray) -> None:
         chunk = np.asarray(chunk, dtype=np.float32).reshape(-1)
@@ -72,7 +75,9 @@ class StreamingTranscriber:
 
     def _start(self, piece: np.ndarray, start_s: float, jobs: list) -> Future:
         plain: Future = Future()
-        job = self._pool.submit(self._speculate, piece, start_s, jobs, plain)
+        entry = [round(start_s, 2), round(start_s + len(piece) / SR, 2), time.monotonic(), None, None, None]
+        self.jobs_log.append(entry)
+        job = self._pool.submit(self._speculate, piece, start_s, jobs, plain, entry)
         self._plain[job] = plain
         return job
 
@@ -118,10 +123,15 @@ class StreamingTranscriber:
         except Exception:  # noqa: BLE001 - still running or failed: the caller decodes itself
             return None
 
-    def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None) -> Transcript:
+    def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None, entry: list | None = None) -> Transcript:
+        if entry is not None:
+            entry[3] = time.monotonic()
+
         def settle(value=None, error=None) -> None:
             if plain is None or plain.done():
                 return
+            if entry is not None:
+                entry[4] = time.monotonic()
             if error is not None:
                 plain.set_exception(error)
             else:
@@ -135,6 +145,8 @@ class StreamingTranscriber:
             settle(error=exc)
             raise
         settle(t)
+        if entry is not None:
+            entry[5] = time.monotonic()
         if self._warm is not None:
             try:
                 self._warm_pool.submit(self._warm_with, jobs + [(start, _done(t))], start + len(piece) / SR)

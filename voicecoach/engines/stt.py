@@ -76,6 +76,13 @@ def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def max_tokens(duration_s: float) -> int:
+    """Tokens a decode of ``duration_s`` of speech may need: 10 a second (fast
+    speech is about 4 words, 5-6 tokens, a second) plus room for timestamps,
+    within Whisper's 448 per 30 s window."""
+    return min(440, int(10 * min(duration_s, 30.0)) + 24)
+
+
 class FasterWhisperTranscriber:
     engine = "faster-whisper"
 
@@ -158,6 +165,18 @@ class FasterWhisperTranscriber:
                 vad_parameters={"min_silence_duration_ms": 1000},
                 initial_prompt=initial_prompt,
                 condition_on_previous_text=False,
+                # A decode that loops ("right, right, right, ...": the filler
+                # pass's prompt does it to tiny.en now and then) runs to
+                # Whisper's 448 tokens: 5.3 s for 2 s of audio, while the
+                # candidate waited for feedback (bench/turn_e2e.py, one run in
+                # three). Speech needs far fewer than 10 tokens a second.
+                max_new_tokens=max_tokens(duration),
+                # One decode, no fallback to sampling at higher temperatures:
+                # a stretch heard unsurely (the word a chunk ends on, a loop)
+                # was decoded five more times, five samples each, and what the
+                # sampling at 1.0 kept was invented ("...which does not fit
+                # That's how it goes."): 2-3 s more for a wrong word.
+                temperature=0.0,
             )
             words: list[Word] = []
             texts: list[str] = []

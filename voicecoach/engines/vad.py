@@ -129,6 +129,8 @@ class Endpointer:
     _pending: list = field(default_factory=list)  # (pause's last_speech_end, t, silence, future)
     _looks: tuple[float, ...] = ()
     fast_pauses: int = 0  # pauses that got the early looks
+    resumed: int = 0  # ends the candidate spoke after (audio.record's resume_s): the answer went on
+    hold_checks: bool = False  # no end-of-turn checks (the end is decided; only speech matters now)
     _pool: object = None
     _ring: np.ndarray = field(default_factory=lambda: np.zeros(SAMPLE_RATE * 8, dtype=np.float32))
 
@@ -138,7 +140,7 @@ class Endpointer:
         return np.concatenate([self._ring[i:], self._ring[:i]])
 
     def _judge_turn(self, t: float, before: float) -> bool:
-        if self.turn is None or not self.heard_speech:
+        if self.turn is None or not self.heard_speech or self.hold_checks:
             return False
         if before == 0.0:  # a new pause: which looks it gets
             fast = self.fast_ok is not None and self._fast()
