@@ -188,11 +188,12 @@ def looks_finished(words: list, min_word_p: float = 0.6, tail: int = 3, need_sto
 class TurnJudge:
     """The end-of-turn verdict: Smart Turn hears whether the answer sounds
     finished; if it does, the voice must have fallen at the end (final
-    lowering) and the last words (``words_hint``: the caller's transcript of
-    the answer's tail; else a quick transcription of the last 8 s) must not
-    stop mid-clause. Smart Turn alone, on espeak-ng speech, took
-    mid-sentence pauses for ends (bench/turn.py: 19 of 24 answers cut off);
-    the words veto most of those, the pitch the rest (0 of 40 with both)."""
+    lowering); with ``words_of``, the last words (``words_hint``: the
+    caller's transcript of the answer's tail; else a quick transcription of
+    the last 8 s) must not stop mid-clause. Smart Turn alone, on espeak-ng
+    speech, took mid-sentence pauses for ends (bench/turn.py: 19 of 24
+    answers cut off); the pitch vetoes them all (0 of 40, with or without the
+    words: the app runs without them, bench/turn.py --words with them)."""
 
     # A pause after a voice that did not fall is not an end: the last 160 ms
     # of voicing must be below this share of the speaker's median pitch.

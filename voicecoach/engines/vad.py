@@ -120,9 +120,10 @@ class Endpointer:
     turn_log: list[tuple[float, float, float]] = field(default_factory=list)  # (time, silence so far, probability)
     check_s: list[float] = field(default_factory=list)  # how long each end-of-turn check took (wall clock)
     decided_at: float | None = None  # time.monotonic() when the end was decided
-    # Run the end-of-turn checks in a worker thread (the microphone's loop):
-    # a check that waits for the tail's words must not stop the loop, or the
-    # audio piles up and every later decision comes that much late. A result
+    # Run the end-of-turn checks in a worker thread, not in the microphone's
+    # loop: a check (0.1 s idle, 0.2-0.4 s while Whisper transcribes beside
+    # it; seconds when it waited for the tail's words) held the loop, the
+    # audio piled up, and every later decision came that much late. A result
     # counts when it arrives, if no speech came in between.
     background: bool = False
     _agreed: int = 0
