@@ -1,6 +1,7 @@
 """The spoken turn in real time, through the virtual PulseAudio devices.
 
     python bench/turn_e2e.py [--runs 3] [--mode after|barge] [--offset 0.3] [--pulse-rt DIR]
+                             [--answer short|complete|resume] [--keep DIR]
 
 Runs `voicecoach practice` on one card while streaming what it plays from the
 virtual speaker's monitor. The answer (espeak-ng) is spoken into the virtual
@@ -49,6 +50,10 @@ ANSWERS = {
                  "when the output saturates, so learning is slow. The Brier score, squared error on probabilities, is still a proper scoring "
                  "rule for evaluating forecasts."),
 }
+# the complete answer, a pause that sounds final (1.3 s), then one more sentence:
+# the end tone sounds in the pause, the candidate goes on, the answer resumes
+PAUSE = " || "
+ANSWERS["resume"] = ANSWERS["complete"] + PAUSE + "For example, a logistic regression trained with squared error learns slowly from its worst mistakes."
 ANSWER = ANSWERS["short"]
 KEEP: Path | None = None  # --keep
 
@@ -79,7 +84,8 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
     import soundfile as sf
 
     q = question_audio(question_text())
-    answer_wav = espeak_wav(text, tmp / "answer.wav", rate_wpm=160)
+    answer_wav = answer_audio(text, tmp)
+    text = text.replace(PAUSE, " ")
     answer = trim(sf.read(str(answer_wav), dtype="float32")[0])
     home = tmp / f"home-{time.monotonic_ns()}"
     watch = SpeakerWatch(env)
@@ -135,10 +141,25 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
         "stop_reason": result["stop_reason"],
         "wer": round(wer(text, result["transcript"]["text"]), 3),
         "covered": sum(k["verdict"] == "covered" for k in result["key_points"]),
+        "transcript_end": result["transcript"]["text"][-50:],
         "transcript_start": result["transcript"]["text"][:40],
         "timings": [json.loads(x) for x in (home / "t.jsonl").read_text().splitlines()] if (home / "t.jsonl").exists() else None,
         "saved_s": round(len(saved) / SR, 2), "answer_s": round(len(answer) / SR, 2),
     }
+
+
+def answer_audio(text: str, tmp: Path, pause_s: float = 1.3) -> Path:
+    """The answer as espeak-ng speaks it; each PAUSE in the text is pause_s of silence."""
+    import soundfile as sf
+
+    parts = text.split(PAUSE)
+    if len(parts) == 1:
+        return espeak_wav(text, tmp / "answer.wav", rate_wpm=160)
+    clips = [trim(sf.read(str(espeak_wav(part, tmp / f"part{i}.wav", rate_wpm=160)), dtype="float32")[0]) for i, part in enumerate(parts)]
+    gap = np.zeros(int(pause_s * SR), np.float32)
+    joined = np.concatenate([x for clip in clips for x in (clip, gap)][:-1])
+    sf.write(str(tmp / "answer.wav"), joined, SR, subtype="PCM_16")
+    return tmp / "answer.wav"
 
 
 def _missing_start(answer: np.ndarray, saved: np.ndarray) -> float:
@@ -166,7 +187,7 @@ def main() -> None:
     ap.add_argument("--mode", choices=["after", "barge"], default="after")
     ap.add_argument("--offset", type=float, default=0.3)
     ap.add_argument("--pulse-rt", default=None)
-    ap.add_argument("--answer", choices=sorted(ANSWERS), default="short", help="short: covers one key point of five; complete: covers the card")
+    ap.add_argument("--answer", choices=sorted(ANSWERS), default="short", help="short: covers one key point of five; complete: covers the card; resume: complete, a 1.3 s pause, one more sentence")
     ap.add_argument("--keep", type=Path, default=None, help="copy each saved answer WAV here")
     ap.add_argument("extra", nargs="*", help="extra practice flags, after --")
     a = ap.parse_args()
