@@ -295,22 +295,23 @@ def test_stock_phrases_on_trailing_silence_are_dropped():
     assert looks_looped("the the the the the model") and not looks_looped("the model is the best model")
 
 
-def test_the_token_bound_never_cuts_fast_speech(whisper, tmp_path, monkeypatch):
-    # a decode may produce at most stt.max_tokens(duration) tokens (a loop
-    # stops there instead of at Whisper's 448): speech at 230 words a minute,
-    # well over an interview answer's pace, decodes exactly as without the bound
+def test_the_filler_pass_bound_never_cuts_fast_speech(tmp_path, monkeypatch):
+    # the filler pass may produce at most stt.max_tokens(duration) tokens (a
+    # loop stops there instead of at Whisper's 448): speech at 230 words a
+    # minute, well over an interview answer's pace, decodes exactly as without it
     from tests.conftest import espeak_wav
     from voicecoach.engines import stt
     from voicecoach.engines.audiofile import read_audio
 
+    whisper = stt.FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=True)
     text = ("The gradient of cross entropy on the logits is p minus y, so a confident wrong prediction "
             "gets a large correction, while squared error through a sigmoid barely moves.")
     audio = read_audio(espeak_wav(text, tmp_path / "fast.wav", rate_wpm=230))
     seconds = len(audio) / 16000
     assert stt.max_tokens(seconds) < 110  # the bound is tight for this clip
-    bounded = whisper.transcribe(audio)
-    monkeypatch.setattr(stt, "max_tokens", lambda s: 440)
-    unbounded = whisper.transcribe(audio)
+    bounded = whisper._transcribe(audio, whisper.initial_prompt)
+    monkeypatch.setattr(stt, "max_tokens", lambda s: 400)  # (with the prompt, within 448)
+    unbounded = whisper._transcribe(audio, whisper.initial_prompt)
     assert len(bounded.words) >= 25 and bounded.text == unbounded.text
 
 

@@ -165,18 +165,17 @@ class FasterWhisperTranscriber:
                 vad_parameters={"min_silence_duration_ms": 1000},
                 initial_prompt=initial_prompt,
                 condition_on_previous_text=False,
-                # A decode that loops ("right, right, right, ...": the filler
-                # pass's prompt does it to tiny.en now and then) runs to
-                # Whisper's 448 tokens: 5.3 s for 2 s of audio, while the
-                # candidate waited for feedback (bench/turn_e2e.py, one run in
-                # three). Speech needs far fewer than 10 tokens a second.
-                max_new_tokens=max_tokens(duration),
-                # One decode, no fallback to sampling at higher temperatures:
-                # a stretch heard unsurely (the word a chunk ends on, a loop)
-                # was decoded five more times, five samples each, and what the
-                # sampling at 1.0 kept was invented ("...which does not fit
-                # That's how it goes."): 2-3 s more for a wrong word.
-                temperature=0.0,
+                # The filler pass (the prompted decode) is bounded: its prompt
+                # now and then sends tiny.en into a loop ("right, right, right,
+                # ..."), which ran to Whisper's 448 tokens and then through the
+                # fallback's five more decodes at higher temperatures: 5.3 s
+                # for 2 s of audio, while the candidate waited for feedback
+                # (bench/turn_e2e.py, one run in three). Its looped words are
+                # discarded anyway; speech needs far fewer than 10 tokens a
+                # second. The plain decode stays as it was: bounded and at
+                # temperature 0 only, a streamed answer lost a sentence
+                # (tests/test_speech.py, WER 17.6% vs 9.1%).
+                **({"max_new_tokens": max_tokens(duration)} if initial_prompt else {}),
             )
             words: list[Word] = []
             texts: list[str] = []
