@@ -379,3 +379,33 @@ def test_the_turn_check_gets_the_plain_words_before_the_filler_pass():
     release.set()
     assert st._spec[2].result(5).text == "we added dropout."
     st.close()
+
+
+def test_only_the_answers_tail_is_transcribed_short():
+    """Chunks cut while the candidate speaks get Whisper's full window; the
+    tail (the speculative one at a pause, or what is left at the end), which
+    the candidate waits for, asks the engine to encode it at its length."""
+    from voicecoach.engines.streaming import StreamingTranscriber
+    from voicecoach.engines.vad import Endpointer, EnergyVAD
+
+    sr = 16000
+    calls: list[tuple[float, bool]] = []
+
+    class Short(FakeTranscriber):
+        short_encoder = True
+
+        def transcribe(self, audio, short: bool = False):
+            calls.append((round(len(audio) / sr, 1), short))
+            return super().transcribe(audio)
+
+    word = (0.3 * np.sin(2 * np.pi * 200 * np.arange(int(1.7 * sr)) / sr)).astype(np.float32)
+    gap = np.zeros(int(0.3 * sr), np.float32)
+    for pause_s, tail_kind in ((3.0, "speculative"), (0.0, "left at the end")):
+        calls.clear()
+        audio = np.concatenate([np.concatenate([word, gap]) for _ in range(13)] + [np.zeros(int(pause_s * sr), np.float32)])
+        ep = Endpointer(EnergyVAD(), end_silence_s=2.0)
+        st = StreamingTranscriber(lambda: Short("x"))
+        feed_like_the_microphone(audio, ep, st)
+        st.finish(st._n / sr, last_speech_s=ep.last_speech_end)
+        assert [short for _, short in calls] == [False, False, True], (tail_kind, calls)
+        assert calls[0][0] >= 10 and calls[1][0] >= 10 and calls[2][0] < 10

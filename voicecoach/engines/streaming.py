@@ -68,16 +68,19 @@ class StreamingTranscriber:
     def _slice(self, start_s: float, end_s: float) -> np.ndarray:
         return self.audio()[int(start_s * SR) : int(end_s * SR)]
 
-    def _submit(self, start_s: float, end_s: float) -> None:
+    def _submit(self, start_s: float, end_s: float, short: bool = False) -> None:
         piece = self._slice(start_s, end_s)
-        self._jobs.append((start_s, self._start(piece, start_s, list(self._jobs))))
+        self._jobs.append((start_s, self._start(piece, start_s, list(self._jobs), short=short)))
         self._chunk_start = end_s
 
-    def _start(self, piece: np.ndarray, start_s: float, jobs: list) -> Future:
+    def _start(self, piece: np.ndarray, start_s: float, jobs: list, short: bool = False) -> Future:
+        """Transcribe ``piece`` in the background; ``short``: it may be the
+        answer's last piece, which the candidate waits for: encoded at its
+        length where the engine can (stt.short_frames)."""
         plain: Future = Future()
         entry = [round(start_s, 2), round(start_s + len(piece) / SR, 2), time.monotonic(), None, None, None]
         self.jobs_log.append(entry)
-        job = self._pool.submit(self._speculate, piece, start_s, jobs, plain, entry)
+        job = self._pool.submit(self._speculate, piece, start_s, jobs, plain, entry, short)
         self._plain[job] = plain
         return job
 
@@ -98,7 +101,7 @@ class StreamingTranscriber:
                     return
                 if self._spec is None or self._spec[1] != cut:
                     start = self._chunk_start
-                    self._spec = (start, cut, self._start(self._slice(start, cut), start, list(self._jobs)))
+                    self._spec = (start, cut, self._start(self._slice(start, cut), start, list(self._jobs), short=True))
         later = [p for p in pauses if p - self._chunk_start >= self.min_chunk_s and p * SR <= self._n]
         if later:
             self._submit(self._chunk_start, later[0])
@@ -123,7 +126,8 @@ class StreamingTranscriber:
         except Exception:  # noqa: BLE001 - still running or failed: the caller decodes itself
             return None
 
-    def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None, entry: list | None = None) -> Transcript:
+    def _speculate(self, piece: np.ndarray, start: float, jobs: list, plain: Future | None = None, entry: list | None = None,
+                   short: bool = False) -> Transcript:
         if entry is not None:
             entry[3] = time.monotonic()
 
@@ -140,7 +144,10 @@ class StreamingTranscriber:
         try:
             tr = self._get()
             # engines that can say their plain words before the filler pass do
-            t = tr.transcribe(piece, on_plain=settle) if getattr(tr, "reports_plain", False) else tr.transcribe(piece)
+            kw = {"on_plain": settle} if getattr(tr, "reports_plain", False) else {}
+            if short and getattr(tr, "short_encoder", False):
+                kw["short"] = True
+            t = tr.transcribe(piece, **kw)
         except BaseException as exc:
             settle(error=exc)
             raise
@@ -172,7 +179,7 @@ class StreamingTranscriber:
         elif last_speech_s is not None and last_speech_s <= self._chunk_start and self._jobs:
             pass  # only the end-of-answer silence is left
         elif total - self._chunk_start > 0.05 or not self._jobs:
-            self._submit(self._chunk_start, total)
+            self._submit(self._chunk_start, total, short=True)
         result = self._merge(self._jobs, total)
         self.chunks_done_early = max(0, len(self._jobs) - 1)
         self._pool.shutdown(wait=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -76,6 +77,21 @@ def _threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+# Whisper's encoder is fed 30 s of audio (padded) whatever the speech: 0.6 s
+# of the ~1 s a short piece costs here (2 cores). CTranslate2 also takes a
+# shorter input (10 s encodes in 0.07 s), at a small cost in accuracy, so
+# latency-critical pieces (the answer's tail) and the filler pass are encoded
+# at their length plus a margin, at least SHORT_FLOOR_S (bench/tails.py).
+SHORT_MARGIN_S = 2.0
+SHORT_FLOOR_S = 8.0
+
+
+def short_frames(duration_s: float) -> int:
+    """Encoder frames (100 a second) for a short piece: its length plus a
+    margin, at least the floor, at most Whisper's 30 s window (3000)."""
+    return int(100 * min(30.0, max(SHORT_FLOOR_S, duration_s + SHORT_MARGIN_S)))
+
+
 def max_tokens(duration_s: float) -> int:
     """Tokens a decode of ``duration_s`` of speech may need: 10 a second (fast
     speech is about 4 words, 5-6 tokens, a second) plus room for timestamps,
@@ -103,6 +119,14 @@ class FasterWhisperTranscriber:
             from faster_whisper import WhisperModel
 
             self._model = WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=_threads())
+            self._frames = threading.local()  # per thread: the encoder input's length for this call (None: 30 s)
+            full = self._model.encode
+
+            def encode(features):
+                n = getattr(self._frames, "n", None)
+                return full(features[..., :n] if n is not None and features.shape[-1] > n else features)
+
+            self._model.encode = encode  # faster-whisper encodes each window through this
         except ImportError as exc:
             raise TranscriptionError("faster-whisper is not installed", hint="pip install faster-whisper") from exc
         except Exception as exc:  # hub download failures, corrupt model folders
@@ -112,25 +136,28 @@ class FasterWhisperTranscriber:
             ) from exc
 
     reports_plain = True  # transcribe(on_plain=...) hands over the plain words before the filler pass
+    short_encoder = True  # transcribe(short=True) encodes a short piece at its length
 
-    def transcribe(self, audio: np.ndarray, on_plain=None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, on_plain=None, short: bool = False) -> Transcript:
         """The plain decode's words; with keep_fillers, plus the "um"/"uh"
         that a second, verbatim-prompted decode hears (verbatim.py).
-        ``on_plain`` gets the plain decode as soon as it is done."""
-        t = self._transcribe(audio, None)
+        ``on_plain`` gets the plain decode as soon as it is done; ``short``:
+        encode the plain decode's audio at its length (short_frames), for
+        speed. The filler pass is always encoded so: only its fillers are kept."""
+        t = self._transcribe(audio, None, short=short)
         if on_plain is not None:
             on_plain(t)
         if not self.initial_prompt or not t.words:
             return t
         if not self.gate_fillers:
             self.reheard_s = len(audio) / 16000
-            v = self._transcribe(audio, self.initial_prompt)
+            v = self._transcribe(audio, self.initial_prompt, short=True)
             # The verbatim prompt occasionally sends tiny.en into a repetition
             # loop: its fillers are then not trusted.
             return t if looks_looped(v.text) else merge_fillers(t, v)
 
         def verbatim(part: np.ndarray) -> Transcript | None:
-            v = self._transcribe(part, self.initial_prompt)
+            v = self._transcribe(part, self.initial_prompt, short=True)
             return None if looks_looped(v.text) else v
 
         # only around the places the plain decode suggests a filler (verbatim.py)
@@ -141,6 +168,7 @@ class FasterWhisperTranscriber:
         """The words of a short stretch, fast: greedy, no prompt (for the
         end-of-turn check, not for scoring)."""
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        self._frames.n = short_frames(len(audio) / 16000)
         try:
             segments, _info = self._model.transcribe(audio, language="en", beam_size=1, word_timestamps=True,
                                                      condition_on_previous_text=False, vad_filter=False)
@@ -148,12 +176,15 @@ class FasterWhisperTranscriber:
                     for seg in segments for w in (seg.words or []) if w.word.strip()]
         except Exception as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
+        finally:
+            self._frames.n = None
 
-    def _transcribe(self, audio: np.ndarray, initial_prompt: str | None) -> Transcript:
+    def _transcribe(self, audio: np.ndarray, initial_prompt: str | None, short: bool = False) -> Transcript:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         duration = len(audio) / 16000
         if len(audio) == 0:
             return Transcript(text="", words=[], engine=self.engine, model=self.model_name, duration_s=0.0)
+        self._frames.n = short_frames(duration) if short else None
         try:
             segments, _info = self._model.transcribe(
                 audio,
@@ -189,6 +220,8 @@ class FasterWhisperTranscriber:
                         words.append(Word(word=token, start=round(float(w.start), 3), end=round(float(w.end), 3), probability=round(float(w.probability), 3)))
         except Exception as exc:
             raise TranscriptionError(f"transcription failed: {exc}") from exc
+        finally:
+            self._frames.n = None
         return Transcript(text=" ".join(t for t in texts if t), words=words, engine=self.engine, model=self.model_name, duration_s=round(duration, 3))
 
 
