@@ -162,15 +162,17 @@ class Recorder:
         self.judge = judge
         self.log: list = []
 
-    def __call__(self, audio: np.ndarray) -> float:
-        from voicecoach.engines.turn import SR as TSR, WINDOW_S
+    wants_silence = True  # as TurnJudge: the pitch is heard where the pause began
+
+    def __call__(self, audio: np.ndarray, silence_s: float | None = None) -> float:
+        from voicecoach.engines.turn import SR as TSR, WINDOW_S, pause_window
 
         from voicecoach.analysis.prosody import final_pitch_ratio
 
         p = self.judge.model(audio)
         window = np.asarray(audio, dtype=np.float32)[-TSR * WINDOW_S :]
         words = self.judge._words(window) if self.judge.words_of else []
-        pitch = final_pitch_ratio(window)
+        pitch = final_pitch_ratio(pause_window(audio, silence_s))
         self.log.append((round(p, 4), [(w.word, w.probability) for w in words], None if pitch is None else round(pitch, 4)))
         return 0.0
 

@@ -309,3 +309,22 @@ def test_a_fast_ok_that_fails_means_the_usual_looks():
     tone = (0.3 * np.sin(np.arange(SR) * 0.1)).astype(np.float32)
     ended = [ep.feed(b) for b in np.split(np.concatenate([tone, np.zeros(SR * 3, np.float32)]), 40)]
     assert ep.end_reason == "turn" and ep.fast_pauses == 0 and ended.index(True) in (25, 26)
+
+
+def test_the_pitch_check_hears_the_same_audio_at_every_look_of_a_pause(tmp_path):
+    """The final pitch is measured where the pause began, so every look at
+    one pause gets the same verdict (a window ending at the look slid with
+    it and the ratio cycled around the 0.85 line: yes, no, yes, ...)."""
+    voice = speech("The Brier score is still a proper scoring rule for evaluating forecasts.", tmp_path, tail_s=0.0)
+    audio = np.concatenate([np.zeros(3 * turn.SR, np.float32), voice, np.zeros(2 * turn.SR, np.float32)])
+    speech_end = 3 * turn.SR + len(voice)
+    ratios = []
+    for look in (0.5, 0.6, 0.7, 1.2, 1.6):
+        heard = audio[: speech_end + int(look * turn.SR)][-turn.SR * 8 :]  # what the Endpointer's ring holds
+        window = turn.pause_window(heard, look)
+        assert np.array_equal(window, audio[speech_end + int(turn.PITCH_PAD_S * turn.SR) - len(window) : speech_end + int(turn.PITCH_PAD_S * turn.SR)])
+        judge = turn.TurnJudge(lambda a: 0.95)
+        judge(heard, look)
+        ratios.append(judge.last_pitch)
+    assert ratios[0] is not None and len(set(ratios)) == 1, ratios
+    assert len(turn.pause_window(audio[: turn.SR], 0.7)) == 0.6 * turn.SR  # a short buffer: what there is

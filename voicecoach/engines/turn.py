@@ -185,6 +185,27 @@ def looks_finished(words: list, min_word_p: float = 0.6, tail: int = 3, need_sto
     return not parse or sentence_complete(" ".join(w.word for w in words))
 
 
+# The pitch check hears the same audio at every look of one pause: the
+# PITCH_S before a point PITCH_PAD_S after speech last ended. A window that
+# ended at the look instead slid with it (and the pitch frames with their
+# 20 ms hop): on an espeak-ng answer the ratio went 0.816, 0.849, 0.818 ...
+# in a 0.26 s cycle across one pause, so near the line looks took turns
+# saying yes and no, and never agreed twice in a row (bench/turn_e2e.py).
+PITCH_S = 6.0
+PITCH_PAD_S = 0.3
+
+
+def pause_window(audio: np.ndarray, silence_s: float | None) -> np.ndarray:
+    """What the pitch check hears at a look ``silence_s`` into a pause (the
+    audio ends at the look): fixed for the pause, if the audio reaches back
+    far enough. Without ``silence_s``, the last WINDOW_S as heard."""
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if silence_s is None:
+        return audio[-SR * WINDOW_S :]
+    end = len(audio) - max(0, int(round((silence_s - PITCH_PAD_S) * SR)))
+    return audio[max(0, end - int(PITCH_S * SR)) : max(0, end)]
+
+
 class TurnJudge:
     """The end-of-turn verdict: Smart Turn hears whether the answer sounds
     finished; if it does, the voice must have fallen at the end (final
@@ -199,8 +220,10 @@ class TurnJudge:
     # of voicing must be below this share of the speaker's median pitch.
     # bench/turn.py: espeak-ng answers end at 0.69-0.97 of the median (median
     # 0.79) and pause mid-sentence at 0.86-1.18 (0.95); on the dev answers
-    # every value from 0.82 to 0.89 gives the same figures (no cut-off, the
-    # same fast ends), and 0.85 is the middle of that range. Human speech
+    # every value from 0.82 to 0.89 gave the same figures (no cut-off, the
+    # same fast ends), and 0.85 is the middle of that range. Measured at the
+    # pause (pause_window), all 40 answers at looks 1.2/1.6 s: 0.80-0.87 cut
+    # none off, 0.89 one (a held-out answer), 0.92 three. Human speech
     # (200 asterisk prompts, one speaker) ends at 0.62-0.75 (p5-p95): 1.5%
     # of its ends are over 0.85 and wait for the silence limit instead.
     FALL = 0.85
@@ -241,7 +264,9 @@ class TurnJudge:
             self._cache = (key, self.words_of(audio[nz[0] :]))  # with its trailing silence: the last word is heard better
         return self._cache[1]
 
-    def __call__(self, audio: np.ndarray) -> float:
+    wants_silence = True  # the Endpointer passes how long the pause has run
+
+    def __call__(self, audio: np.ndarray, silence_s: float | None = None) -> float:
         p = self.model(audio)
         if p < self.threshold:
             return p
@@ -249,7 +274,7 @@ class TurnJudge:
         if self.fall is not None:
             from voicecoach.analysis.prosody import final_pitch_ratio
 
-            self.last_pitch = final_pitch_ratio(window)
+            self.last_pitch = final_pitch_ratio(pause_window(audio, silence_s))
             if self.last_pitch is not None and self.last_pitch >= self.fall:
                 return 0.0  # the voice stayed up: more is coming
         if self.words_of is None:

@@ -155,9 +155,9 @@ class Endpointer:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="turn-check")
-            self._pending.append((self.last_speech_end, t, self._silence_run, self._pool.submit(self._timed_check, self.recent())))
+            self._pending.append((self.last_speech_end, t, self._silence_run, self._pool.submit(self._timed_check, self.recent(), self._silence_run)))
             return False
-        return self._verdict(t, self._silence_run, self._timed_check(self.recent()))
+        return self._verdict(t, self._silence_run, self._timed_check(self.recent(), self._silence_run))
 
     def _fast(self) -> bool:
         try:
@@ -165,10 +165,11 @@ class Endpointer:
         except Exception:  # noqa: BLE001 - no answer: the usual looks
             return False
 
-    def _timed_check(self, audio: np.ndarray) -> float:
+    def _timed_check(self, audio: np.ndarray, silence_s: float) -> float:
         started = time.monotonic()
         try:
-            return float(self.turn(audio))
+            # a judge that wants it hears where the pause began (turn.pause_window)
+            return float(self.turn(audio, silence_s) if getattr(self.turn, "wants_silence", False) else self.turn(audio))
         finally:
             self.check_s.append(round(time.monotonic() - started, 3))
 
