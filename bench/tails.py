@@ -6,8 +6,8 @@ When the answer ends, the candidate waits for its last piece (the tail: up to
 ~10 s since the last chunk was cut) to be transcribed. Whisper's encoder is
 fed 30 s of audio whatever the speech; faster-whisper (CTranslate2) also runs
 it on a shorter input. This builds --tails tails of real human speech (Debian
-asterisk prompts, 2-4 in a row with 0.3-0.9 s pauses, 3-13 s, then 0.5 s of
-silence), transcribes each with the app's transcriber (tiny.en, beam 5,
+asterisk prompts in a row with 0.3-0.9 s pauses, 3-11 s or one prompt more,
+then 0.5 s of silence: tests/test_speech.spoken_answers), transcribes each with the app's transcriber (tiny.en, beam 5,
 filler pass on) at 30 s and with ``short=True`` at each MARGIN:FLOOR (s) of
 --margins (stt.SHORT_MARGIN_S / SHORT_FLOOR_S), and prints WER (mean of the
 tails, and pooled), seconds per tail and the ratio to 30 s. The filler pass is
@@ -26,27 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import wer  # noqa: E402
-from tests.test_speech import asterisk_clips  # noqa: E402
+from tests.test_speech import spoken_answers  # noqa: E402
 
 
 def tails(n: int, seed: int = 3) -> list[tuple[np.ndarray, str]]:
-    from voicecoach.engines.audiofile import read_audio
-
-    rng = np.random.default_rng(seed)
-    clips = asterisk_clips(400)
-    out, i = [], 0
-    while len(out) < n and i < len(clips):
-        parts, refs, total = [], [], 0.0
-        target = rng.uniform(3, 11)
-        while total < target and i < len(clips):
-            audio = read_audio(clips[i][0])
-            parts += [audio, np.zeros(int(16000 * rng.uniform(0.3, 0.9)), np.float32)]
-            refs.append(clips[i][1])
-            total += len(audio) / 16000
-            i += 1
-        if total <= 13:
-            out.append((np.concatenate(parts + [np.zeros(8000, np.float32)]), " ".join(refs)))
-    return out
+    """n tails: 3-11 s of consecutive prompts (pauses 0.3-0.9 s) and 0.5 s
+    of silence, at most 14.5 s in all (the longest prompts come first)."""
+    pieces = spoken_answers(3 * n, seconds=(3.0, 11.0), seed=seed, pauses=(0.3, 0.9), end_s=0.5)
+    return [(audio, ref) for audio, ref in pieces if len(audio) <= 14.5 * 16000][:n]
 
 
 def run(stt, pieces, short: bool) -> tuple[float, float, float]:
