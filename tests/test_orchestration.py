@@ -409,3 +409,11 @@ def test_only_the_answers_tail_is_transcribed_short():
         st.finish(st._n / sr, last_speech_s=ep.last_speech_end)
         assert [short for _, short in calls] == [False, False, True], (tail_kind, calls)
         assert calls[0][0] >= 10 and calls[1][0] >= 10 and calls[2][0] < 10
+
+
+def test_a_closing_phrase_heard_with_an_ellipsis_is_dropped():
+    """Whisper sometimes writes the closing phrase trailing off ("that's my
+    answer...", seen in a real-time run over PulseAudio): it is still dropped."""
+    for ending in ("That's my answer...", "That's my answer…", "That's my answer!", "That's my answer"):
+        t = Transcript(text=f"We added dropout. {ending}", words=[], engine="x", model="")
+        assert strip_closing_phrase(t).text == "We added dropout.", ending

@@ -8,7 +8,7 @@ import re
 from voicecoach.models import Transcript
 
 CLOSING_PHRASES = re.compile(
-    r"\b(my (final )?answer|end of (my )?answer|i'?m done|i am done|that'?s all|that is all|that'?s it( from me)?)[.!]?\s*$",
+    r"\b(my (final )?answer|end of (my )?answer|i'?m done|i am done|that'?s all|that is all|that'?s it( from me)?)(\.{1,3}|!|…)?\s*$",
     re.I,
 )
 
