@@ -355,6 +355,34 @@ def test_a_short_piece_is_encoded_at_its_length_and_heard_alike(monkeypatch):
     assert wer(" ".join(refs), " ".join(short)) <= wer(" ".join(refs), " ".join(full)) + 0.02, (short, full)
 
 
+def test_a_short_decode_that_squeezes_words_is_done_again_on_the_full_window(monkeypatch):
+    """A tail encoded at its length once came back with its last sentence
+    repeated four times, every word timed at one instant (a fresh-clone CI
+    run): such a decode is done again with Whisper's 30 s window, and what
+    the candidate said is kept."""
+    from types import SimpleNamespace as NS
+
+    from voicecoach.engines import stt
+
+    whisper = stt.FasterWhisperTranscriber("tiny.en", beam_size=5, keep_fillers=False)
+    said = [NS(word=w, start=0.3 * i, end=0.3 * i + 0.25, probability=0.9) for i, w in enumerate("press star for the menu".split())]
+    looped = [NS(word=w, start=4.4, end=4.4, probability=0.9) for w in "press five to change your password".split()]
+    windows = []
+
+    def transcribe(audio, **kw):
+        windows.append(whisper._frames.n)
+        segs = [NS(start=0.0, end=1.5, words=said, text="press star for the menu", avg_logprob=-0.2)]
+        if whisper._frames.n is not None:  # encoded short: the loop at the end
+            segs.append(NS(start=4.4, end=4.4, words=looped, text="press five to change your password", avg_logprob=-0.1))
+        return iter(segs), None
+
+    monkeypatch.setattr(whisper._model, "transcribe", transcribe)
+    t = whisper.transcribe(np.zeros(16000 * 5, np.float32), short=True)
+    assert t.text == "press star for the menu" and len(t.words) == 5
+    assert windows == [stt.short_frames(5.0), None] and whisper.refits == 1
+    assert stt.looks_squeezed(0.0, 3) and not stt.looks_squeezed(1.2, 5) and not stt.looks_squeezed(0.02, 1)
+
+
 def test_short_frames_adds_a_margin_within_whispers_window():
     from voicecoach.engines.stt import SHORT_FLOOR_S, short_frames
 
