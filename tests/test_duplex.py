@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from voicecoach.engines.duplex import BargeIn, speak_and_listen
 from voicecoach.engines.vad import EnergyVAD
@@ -172,3 +173,42 @@ def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tm
     tone = played[loud[0] : loud[0] + 16000]
     assert abs(np.sqrt(np.mean(tone**2)) - 0.5 / np.sqrt(2)) < 0.02  # the sine, whole
     assert np.sum(np.abs(played - 0.25) < 0.002) >= 7900  # and the second sound after it, whole
+
+
+@pytest.mark.pulse
+def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
+    """Cues play with a shallow buffer (their first sound comes sooner); on
+    PulseAudio, whose ALSA plugin may drop a new stream's first buffer and
+    end it before the last one has drained, the beep still arrives whole,
+    and so does a long sound after it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.realtime import FRAME_S, SpeakerWatch
+
+    watch = SpeakerWatch(pulse)
+    try:
+        watch.settle()
+        code = ("import numpy as np\n"
+                "from voicecoach.engines import audio\n"
+                "audio.start_player()\n"
+                "audio.play(audio.tone(660), 22050)\n"
+                "import time; time.sleep(0.5)\n"
+                "t = np.arange(22050) / 22050\n"
+                "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)\n")
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **pulse}, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        time.sleep(0.3)
+        loud, _ = watch.sound_frames()
+    finally:
+        watch.close()
+    runs, n = [], 0
+    for x in [*loud, False]:
+        if x:
+            n += 1
+        elif n:
+            runs.append(n * FRAME_S)
+            n = 0
+    assert len(runs) == 2, runs
+    assert 0.11 <= runs[0] <= 0.2 and 0.95 <= runs[1] <= 1.1, runs  # a 0.15 s beep (soft edges), then 1 s

@@ -25,6 +25,12 @@ except OSError as exc:
     sys.exit(1)
 DEVICE = None if sys.argv[1] == "-" else int(sys.argv[1]) if sys.argv[1].isdigit() else bytes.fromhex(sys.argv[1]).decode()
 LATENCY = 0.25  # a deep buffer: this process may wait that long for a CPU core without a gap
+# A cue (the end tone: a sound this short) plays with a shallow buffer: its
+# first sound comes 0.10 s after it is asked for instead of 0.24 s (on the
+# virtual PulseAudio), and a late callback could only shorten a beep, not put
+# a gap in a sentence. 0.04-0.08 s lost all or most of the beep now and then
+# (tests/test_duplex.py).
+CUE_S, CUE_LATENCY = 0.5, 0.1
 out = sys.stdout
 lock = threading.Lock()
 state = {"n": None, "stream": None}
@@ -53,8 +59,9 @@ def stop():
     if n is not None:
         finish(n)
 
-def start(n, rate, data):
+def start(n, rate, sound, latency):
     pos = [0]
+    data = b""
 
     def callback(outdata, frames, time_info, status):
         need = len(outdata)
@@ -65,8 +72,15 @@ def start(n, rate, data):
             outdata[len(chunk) :] = bytes(need - len(chunk))
             raise sd.CallbackStop
 
-    stream = sd.RawOutputStream(samplerate=rate, channels=1, dtype="float32", latency=LATENCY, device=DEVICE,
+    stream = sd.RawOutputStream(samplerate=rate, channels=1, dtype="float32", latency=latency, device=DEVICE,
                                 callback=callback, finished_callback=lambda: finish(n))
+    # A new stream's first buffer can be lost (PulseAudio's ALSA plugin):
+    # silence in front, as long as the buffer the device gave (it may be
+    # deeper than asked). And the stream ends before its buffer has drained:
+    # silence after, never less than the deep buffer's (a cue's shallow
+    # buffer lost all but 0.02 s of the end tone with a shorter one).
+    lead = max(latency, stream.latency or 0.0)
+    data = bytes(4 * int(lead * rate)) + sound + bytes(4 * int(max(lead, LATENCY) * rate)) + bytes(4096)
     state["n"], state["stream"] = n, stream
     stream.start()
 
@@ -79,13 +93,10 @@ while True:
     cmd = line.split()
     if cmd[0] == b"PLAY":
         n, rate, size = int(cmd[1]), int(cmd[2]), int(cmd[3])
-        # A new stream's first buffer can be lost (PulseAudio's ALSA plugin) and
-        # the stream ends before its buffer has drained: silence on both sides.
-        pad = bytes(4 * int(LATENCY * rate))
-        data = pad + inp.read(size) + pad + bytes(4096)
+        sound = inp.read(size)
         stop()
         try:
-            start(n, rate, data)
+            start(n, rate, sound, CUE_LATENCY if size < 4 * CUE_S * rate else LATENCY)
         except Exception as exc:
             state["n"] = None
             say("ERROR %d %s" % (n, str(exc).replace(chr(10), " ")))
