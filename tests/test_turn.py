@@ -328,3 +328,23 @@ def test_the_pitch_check_hears_the_same_audio_at_every_look_of_a_pause(tmp_path)
         ratios.append(judge.last_pitch)
     assert ratios[0] is not None and len(set(ratios)) == 1, ratios
     assert len(turn.pause_window(audio[: turn.SR], 0.7)) == 0.6 * turn.SR  # a short buffer: what there is
+
+
+def test_the_pitch_is_measured_once_a_pause(tmp_path, monkeypatch):
+    """Later looks at one pause hear the same window: its pitch is not measured
+    again (each measure costs CPU the end decision waits for); a new pause is."""
+    from voicecoach.analysis import prosody
+
+    calls = []
+    real = prosody.final_pitch_ratio
+    monkeypatch.setattr(prosody, "final_pitch_ratio", lambda a: calls.append(len(a)) or real(a))
+    voice = speech("The Brier score is still a proper scoring rule.", tmp_path, tail_s=0.0)
+    audio = np.concatenate([np.zeros(turn.SR, np.float32), voice, np.zeros(2 * turn.SR, np.float32)])
+    speech_end = turn.SR + len(voice)
+    judge = turn.TurnJudge(lambda a: 0.95)
+    for look in (0.5, 0.7, 1.2):
+        judge(audio[: speech_end + int(look * turn.SR)][-turn.SR * 8 :], look)
+    assert len(calls) == 1
+    again = np.concatenate([audio[: speech_end + turn.SR], voice])  # the answer went on: another pause
+    judge(np.concatenate([again, np.zeros(turn.SR // 2, np.float32)])[-turn.SR * 8 :], 0.5)
+    assert len(calls) == 2 and judge.last_pitch is not None

@@ -245,6 +245,7 @@ class TurnJudge:
         self.tail = tail  # how many last words must be heard that surely
         self.last_text = ""
         self._cache: tuple[bytes, list] | None = None  # one decode per pause, however many checks
+        self._pitch: tuple[bytes, float | None] | None = None  # one pitch measure per pause window
         # Words the caller already has for the answer up to this pause (the
         # streaming transcript of its tail, started when the pause began):
         # () -> [Word] or None. Used instead of a quick decode when given.
@@ -274,7 +275,11 @@ class TurnJudge:
         if self.fall is not None:
             from voicecoach.analysis.prosody import final_pitch_ratio
 
-            self.last_pitch = final_pitch_ratio(pause_window(audio, silence_s))
+            heard = pause_window(audio, silence_s)
+            key = heard.tobytes()
+            if self._pitch is None or self._pitch[0] != key:  # a later look of the same pause hears the same window
+                self._pitch = (key, final_pitch_ratio(heard))
+            self.last_pitch = self._pitch[1]
             if self.last_pitch is not None and self.last_pitch >= self.fall:
                 return 0.0  # the voice stayed up: more is coming
         if self.words_of is None:
