@@ -11,7 +11,9 @@ into the question (mode barge). Prints per run and as medians:
   played, next to the largest gap the synthesizer put there; mic open delay
   (the answer's first sound vs the start of the saved WAV: how much of the
   answer's beginning is missing, <= 0 = nothing lost); end of the answer ->
-  end tone (the first sound after the answer) and -> spoken feedback;
+  end tone (the first sound after the answer) and -> spoken feedback, with
+  where the time goes (answer end -> end decided -> the tone heard; the
+  feedback asked for -> heard);
   why the recording stopped; WER of the transcript.
 Without --pulse-rt it starts a private PulseAudio (tests/virtual.pa)."""
 
@@ -129,6 +131,11 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
     # how much of the answer's start is missing from the saved WAV: align the
     # answer (as played into the mic) against the start of the saved audio
     lost = _missing_start(answer, saved)
+    timings = [json.loads(x) for x in (home / "t.jsonl").read_text().splitlines()] if (home / "t.jsonl").exists() else None
+    t = timings[-1] if timings else {}
+    # the coach's marks on this clock (time.monotonic() is system-wide)
+    decided = t["t0"] + t["decided"] if t.get("t0") and t.get("decided") is not None else float("nan")
+    spoke = t["t0"] + t["speaking_started"] if t.get("t0") and t.get("speaking_started") is not None else float("nan")
     during = np.flatnonzero(loud & (times > started + 0.8) & (times < min(answer_end, started + 5)))
     return {
         "launch_to_question": round(first - launched, 3),
@@ -137,13 +144,16 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
         "answer_start_lost_s": round(lost, 3),
         "end_to_tone": round(tone_at - answer_end, 3),
         "end_to_feedback": round(feedback_at - answer_end, 3),
+        "end_to_decided": round(decided - answer_end, 3),  # the end of turn decided (the tone is asked for then)
+        "decided_to_tone": round(tone_at - decided, 3),  # asking for the tone -> its first sound
+        "speak_to_feedback": round(feedback_at - spoke, 3),  # asking for the feedback's sound -> its first sound
         "interviewer_sound_after_barge_s": round(len(during) * FRAME_S, 2) if mode == "barge" else None,
         "stop_reason": result["stop_reason"],
         "wer": round(wer(text, result["transcript"]["text"]), 3),
         "covered": sum(k["verdict"] == "covered" for k in result["key_points"]),
         "transcript_end": result["transcript"]["text"][-50:],
         "transcript_start": result["transcript"]["text"][:40],
-        "timings": [json.loads(x) for x in (home / "t.jsonl").read_text().splitlines()] if (home / "t.jsonl").exists() else None,
+        "timings": timings,
         "saved_s": round(len(saved) / SR, 2), "answer_s": round(len(answer) / SR, 2),
     }
 
@@ -204,7 +214,8 @@ def main() -> None:
             print(json.dumps(r), flush=True)
         if not a.pulse_rt:
             subprocess.run(["pulseaudio", "--kill"], env={**os.environ, "XDG_RUNTIME_DIR": str(tmp / "rt"), "HOME": str(tmp / "rt")}, capture_output=True)
-    for key in ("launch_to_question", "question_max_gap", "answer_start_lost_s", "end_to_tone", "end_to_feedback", "wer"):
+    for key in ("launch_to_question", "question_max_gap", "answer_start_lost_s", "end_to_decided", "decided_to_tone", "end_to_tone",
+                "speak_to_feedback", "end_to_feedback", "wer"):
         vals = [r[key] for r in rows if r[key] is not None and r[key] == r[key]]
         if vals:
             print(f"{key:22s} median {statistics.median(vals):6.3f}  min {min(vals):6.3f}  max {max(vals):6.3f}")

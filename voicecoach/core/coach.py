@@ -308,6 +308,7 @@ class Coach:
             return
         t0 = self.timings.get("recording_ended")
         rel = {k: round(v - t0, 3) if t0 and k not in ("chunks_early", "speculative_tail") else v for k, v in self.timings.items()}
+        rel["t0"] = t0  # time.monotonic() of recording_ended (a benchmark lines these up with its own clock)
         ep = getattr(self, "endpointer", None)
         if ep is not None:  # how the answer's end was found
             rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log,
