@@ -151,7 +151,7 @@ def run(audio: np.ndarray, args, turn, stt=None) -> tuple[float | None, str | No
             turn.words_hint = None
 
 
-GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.6)  # silences (s) at which --record hears the signals (the words are decoded at the first: as the default looks do)
+GRID = (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.6)  # silences (s) at which --record hears the signals (the words are decoded at the first: as the default looks do)
 
 
 class Recorder:

@@ -94,11 +94,16 @@ class Endpointer:
     # Earlier looks once the answer has said what the card asks (``fast_ok``,
     # asked as each pause starts), then the usual ones: the end is likely,
     # and a falling voice at a finished-sounding pause ends the answer at
-    # 0.5/0.7 s. bench/turn.py --set all --checks 0.5,0.7 (replayed, model and
-    # pitch): no cut-off of 40, as at 1.2/1.6; median end 0.76 s (0.6/0.8:
-    # none, 0.85 s). Not for every answer: real speech pauses about a second
-    # between sentences, and a complete sentence sounds finished.
-    fast_checks_s: tuple[float, ...] = (0.5, 0.7)
+    # 0.4/0.55 s. bench/turn.py --set all (recorded at every look, replayed
+    # with model and pitch), looks then 1.2/1.6: no cut-off of 40 at 0.3/0.4,
+    # 0.4/0.5, 0.4/0.55, 0.45/0.6 or 0.5/0.7; median end 0.63 s at 0.4/0.55
+    # (0.75 s at 0.5/0.7, 0.66 s at 0.45/0.6). Both looks come before the
+    # speculative tail's transcription starts (segment_pause_s): the second
+    # look at 0.7 s ran beside Whisper, 0.29 s instead of 0.17 s
+    # (bench/turn_e2e.py). Not for every answer: real speech pauses about a
+    # second between sentences, and a complete sentence sounds finished (the
+    # candidate who goes on after the end tone resumes the answer anyway).
+    fast_checks_s: tuple[float, ...] = (0.4, 0.55)
     fast_ok: Callable[[], bool] | None = None
     turn_threshold: float = 0.7  # over the model's own 0.5: it took mid-sentence pauses of espeak-ng speech for ends
     turn_agree: int = 2  # consecutive checks of one pause that must say "finished"
