@@ -381,6 +381,12 @@ def test_a_short_decode_that_squeezes_words_is_done_again_on_the_full_window(mon
     assert t.text == "press star for the menu" and len(t.words) == 5
     assert windows == [stt.short_frames(5.0), None] and whisper.refits == 1
     assert stt.looks_squeezed(0.0, 3) and not stt.looks_squeezed(1.2, 5) and not stt.looks_squeezed(0.02, 1)
+    # the filler pass (prompted) is not done again: it only adds fillers, and drops squeezed words
+    whisper.initial_prompt, whisper.gate_fillers = "Umm, let me think like, hmm.", False
+    windows.clear()
+    t = whisper.transcribe(np.zeros(16000 * 5, np.float32), short=True)
+    assert windows == [stt.short_frames(5.0), None, stt.short_frames(5.0)] and whisper.refits == 2
+    assert t.text == "press star for the menu" and len(t.words) == 5
 
 
 def test_short_frames_adds_a_margin_within_whispers_window():

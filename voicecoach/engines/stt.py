@@ -216,17 +216,19 @@ class FasterWhisperTranscriber:
             words: list[Word] = []
             texts: list[str] = []
             segments = list(segments)
-            if short and any(looks_squeezed(seg.end - seg.start, len(seg.words or [])) for seg in segments):
+            squeezed = [looks_squeezed(seg.end - seg.start, len(seg.words or [])) for seg in segments]
+            if short and initial_prompt is None and any(squeezed):
                 # Encoded at its length, a piece whose speech ends right at
                 # its end can leave faster-whisper a last window of almost
                 # nothing, and tiny.en then repeats earlier words there, all
                 # timed at that instant ("Press 5 to change your password."
                 # four times: tests/test_speech.py, one CI run in three). The
                 # 30 s window it was trained on does not: decode again so.
+                # (The filler pass only drops such words: it adds fillers.)
                 self.refits += 1
                 return self._transcribe(audio, initial_prompt, short=False)
-            for seg in segments:
-                if looks_hallucinated(seg.end - seg.start, len(seg.words or []), seg.avg_logprob):
+            for seg, squeeze in zip(segments, squeezed):
+                if squeeze or looks_hallucinated(seg.end - seg.start, len(seg.words or []), seg.avg_logprob):
                     continue
                 texts.append(seg.text.strip())
                 for w in seg.words or []:
