@@ -1,6 +1,6 @@
 """Streamed vs whole-file transcription quality, on several answers.
 
-    python bench/streaming.py [--answers 4] [--seconds 70]
+    python bench/streaming.py [--answers 4] [--seconds 70] [--pauses 0.3,1.2]
 
 Each answer is real human speech (Debian's asterisk prompts, with their
 reference texts) joined with short pauses. It is fed through the same path
@@ -29,11 +29,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--answers", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=70.0)
+    ap.add_argument("--pauses", type=lambda x: tuple(float(v) for v in x.split(",")), default=(0.3, 1.2),
+                    help="pauses between prompts, low,high (s)")
     args = ap.parse_args()
     stt = FasterWhisperTranscriber(keep_fillers=True)
     refs, streamed, whole = [], [], []
     t0 = time.perf_counter()
-    for n, (audio, ref) in enumerate(spoken_answers(args.answers, args.seconds), 1):
+    for n, (audio, ref) in enumerate(spoken_answers(args.answers, args.seconds, pauses=args.pauses), 1):
         streamed_t, chunks = stream_like_the_microphone(audio, stt)
         s_text = streamed_t.text
         w_text = stt.transcribe(audio).text
