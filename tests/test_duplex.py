@@ -146,28 +146,33 @@ def test_late_detector_hears_nothing_until_built_and_survives_a_failure():
     assert not bad.wait(5) and bad(loud) == 0.0 and isinstance(bad.error, RuntimeError)
 
 
-def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tmp_path):
-    """The interviewer's voice through the playback process, on a daemonless
-    ALSA file device: every sample arrives, the process reports the end."""
+def _in_a_player_process(env: dict, body: str) -> str:
+    """Run ``body`` in a new process (PortAudio reads ``env`` at start) after
+    starting the playback process there (``p``; ``audio`` and ``np``
+    imported); it must succeed. Returns what it printed."""
     import os
     import subprocess
     import sys
 
-    env, mic, speaker = alsa_file_device
-    np.zeros(16000, np.int16).tofile(mic)
-    code = ("import numpy as np, sys\n"
-            "from voicecoach.engines import audio\n"
-            "p = audio.start_player()\n"
-            "t = np.arange(16000) / 16000\n"
-            "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, blocking=False)\n"
-            "assert audio.playing()\n"
-            "audio.wait_playback()\n"
-            "assert not audio.playing()\n"
-            "audio.play(np.full(8000, 0.25, np.float32), 16000)\n"
-            "print('ok', p.error)\n")
+    code = "import numpy as np\nfrom voicecoach.engines import audio\np = audio.start_player()\n" + body
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[0] == "ok"
+    return out.stdout
+
+
+def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tmp_path):
+    """The interviewer's voice through the playback process, on a daemonless
+    ALSA file device: every sample arrives, the process reports the end."""
+    env, mic, speaker = alsa_file_device
+    np.zeros(16000, np.int16).tofile(mic)
+    out = _in_a_player_process(env, "t = np.arange(16000) / 16000\n"
+                                    "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, blocking=False)\n"
+                                    "assert audio.playing()\n"
+                                    "audio.wait_playback()\n"
+                                    "assert not audio.playing()\n"
+                                    "audio.play(np.full(8000, 0.25, np.float32), 16000)\n"
+                                    "print('ok', p.error)\n")
+    assert out.split()[0] == "ok"
     played = np.fromfile(speaker, dtype="<i2").astype(np.float32) / 32768
     loud = np.flatnonzero(np.abs(played) > 0.01)
     tone = played[loud[0] : loud[0] + 16000]
@@ -181,24 +186,15 @@ def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
     PulseAudio, whose ALSA plugin may drop a new stream's first buffer and
     end it before the last one has drained, the beep still arrives whole,
     and so does a long sound after it."""
-    import os
-    import subprocess
-    import sys
-
     from tests.realtime import FRAME_S, SpeakerWatch
 
     watch = SpeakerWatch(pulse)
     try:
         watch.settle()
-        code = ("import numpy as np\n"
-                "from voicecoach.engines import audio\n"
-                "audio.start_player()\n"
-                "audio.play(audio.tone(660), 22050)\n"
-                "import time; time.sleep(0.5)\n"
-                "t = np.arange(22050) / 22050\n"
-                "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)\n")
-        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **pulse}, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
+        _in_a_player_process(pulse, "audio.play(audio.tone(660), 22050)\n"
+                                    "import time; time.sleep(0.5)\n"
+                                    "t = np.arange(22050) / 22050\n"
+                                    "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)\n")
         time.sleep(0.3)
         loud, _ = watch.sound_frames()
     finally:

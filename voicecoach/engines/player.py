@@ -61,7 +61,6 @@ def stop():
 
 def start(n, rate, sound, latency):
     pos = [0]
-    data = b""
 
     def callback(outdata, frames, time_info, status):
         need = len(outdata)
