@@ -52,7 +52,7 @@ def make_coach(tmp_path, text="Cross entropy compares predicted probabilities wi
     played = []
     engines = Engines(synthesizer=Lazy(lambda: synth), transcriber=Lazy(lambda: FakeTranscriber(text)), judge=Lazy(lambda: OfflineJudge(HashEmbedder())))
     store = Store(settings.db_path, settings.audio_dir)
-    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r, blocking=True: played.append(len(s)), record=record)
+    coach = Coach(settings=settings, engines=engines, store=store, ui=RecordingUI(), play=lambda s, r, blocking=True, quick=False: played.append(len(s)), record=record)
     return coach, synth, played
 
 

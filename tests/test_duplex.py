@@ -186,7 +186,7 @@ def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
     PulseAudio, whose ALSA plugin may drop a new stream's first buffer and
     end it before the last one has drained, the beep still arrives whole,
     and so does a long sound after it."""
-    from tests.realtime import FRAME_S, SpeakerWatch
+    from tests.realtime import SpeakerWatch
 
     watch = SpeakerWatch(pulse)
     try:
@@ -199,6 +199,15 @@ def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
         loud, _ = watch.sound_frames()
     finally:
         watch.close()
+    runs = _runs(loud)
+    assert len(runs) == 2, runs
+    assert 0.11 <= runs[0] <= 0.2 and 0.95 <= runs[1] <= 1.1, runs  # a 0.15 s beep (soft edges), then 1 s
+
+
+def _runs(loud) -> list[float]:
+    """The lengths (s) of the stretches of sound in a monitor's frames."""
+    from tests.realtime import FRAME_S
+
     runs, n = [], 0
     for x in [*loud, False]:
         if x:
@@ -206,5 +215,29 @@ def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
         elif n:
             runs.append(n * FRAME_S)
             n = 0
-    assert len(runs) == 2, runs
-    assert 0.11 <= runs[0] <= 0.2 and 0.95 <= runs[1] <= 1.1, runs  # a 0.15 s beep (soft edges), then 1 s
+    return runs
+
+
+@pytest.mark.pulse
+def test_a_quick_sound_plays_without_a_gap_while_both_cores_are_busy(pulse):
+    """The opener (the first words after an answer) plays with the shallow
+    buffer ("quick") while Whisper transcribes the tail on both cores: the
+    player process still keeps it fed (two busy processes stand in for
+    Whisper here)."""
+    from tests.realtime import SpeakerWatch
+
+    watch = SpeakerWatch(pulse)
+    try:
+        watch.settle()
+        _in_a_player_process(pulse, "import subprocess, sys, time\n"
+                                    "burn = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(2)]\n"
+                                    "time.sleep(0.3)\n"
+                                    "t = np.arange(2 * 22050) / 22050\n"
+                                    "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050, quick=True)\n"
+                                    "[b.kill() for b in burn]\n")
+        time.sleep(0.3)
+        loud, _ = watch.sound_frames()
+    finally:
+        watch.close()
+    runs = _runs(loud)
+    assert len(runs) == 1 and 1.95 <= runs[0] <= 2.1, runs  # 2 s of sine, in one piece

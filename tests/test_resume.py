@@ -48,11 +48,13 @@ def quiet(s: float) -> np.ndarray:
     return np.zeros(int(SR * s), np.float32)
 
 
-def run(audio: np.ndarray, tmp_path, resume_s: float):
+def run(audio: np.ndarray, tmp_path, resume_s: float, resumes: list | None = None):
     ends = []
     mic = ScriptedMic(audio)
     ep = Endpointer(EnergyVAD(), end_silence_s=4.0, turn=lambda a: 0.9, turn_checks_s=(0.5, 0.7), background=True)
-    rec = record(tmp_path / "a.wav", ep, limit_s=30, mic=mic, on_end=lambda: ends.append(time.monotonic() - mic.t0), resume_s=resume_s)
+    on_resume = (lambda: resumes.append(time.monotonic() - mic.t0)) if resumes is not None else None
+    rec = record(tmp_path / "a.wav", ep, limit_s=30, mic=mic, on_end=lambda: ends.append(time.monotonic() - mic.t0), resume_s=resume_s,
+                 on_resume=on_resume)
     ep.close()
     return rec, ep, ends, sf.read(str(tmp_path / "a.wav"), dtype="float32")[0]
 
@@ -60,9 +62,12 @@ def run(audio: np.ndarray, tmp_path, resume_s: float):
 def test_speaking_again_after_the_end_tone_resumes_the_answer(tmp_path):
     # 1 s of speech, a 1.2 s pause that sounds final, 1 s more speech, then quiet
     audio = np.concatenate([sound(1.0), quiet(1.2), sound(1.0), quiet(4.0)])
-    rec, ep, ends, saved = run(audio, tmp_path, resume_s=1.5)
+    resumes = []
+    rec, ep, ends, saved = run(audio, tmp_path, resume_s=1.5, resumes=resumes)
     assert len(ends) == 2 and ep.resumed == 1  # the first end was taken back
     assert 1.6 <= ends[0] <= 2.1 and 3.9 <= ends[1] <= 4.5, ends
+    # the interviewer, who began at the first end, is told at once (0.25 s of speech)
+    assert len(resumes) == 1 and 2.4 <= resumes[0] <= 2.8, resumes
     loud = np.flatnonzero(np.abs(saved) > 0.05)
     assert loud[-1] / SR >= 3.1  # the second stretch of speech is in the answer, to its end
     assert rec.stop_reason == "silence" and ep.end_reason == "turn"
@@ -72,9 +77,10 @@ def test_speaking_again_after_the_end_tone_resumes_the_answer(tmp_path):
 def test_without_more_speech_the_end_stands_after_the_grace(tmp_path):
     audio = np.concatenate([sound(1.0), quiet(5.0)])
     start = time.monotonic()
-    rec, ep, ends, saved = run(audio, tmp_path, resume_s=1.0)
+    resumes = []
+    rec, ep, ends, saved = run(audio, tmp_path, resume_s=1.0, resumes=resumes)
     took = time.monotonic() - start
-    assert len(ends) == 1 and ep.resumed == 0 and ep.end_reason == "turn"
+    assert len(ends) == 1 and ep.resumed == 0 and ep.end_reason == "turn" and resumes == []
     # decided at ~1.7-1.9 s; the recording stops 1 s later, not at the 4 s silence bound
     assert 2.5 <= took <= 3.4, took
     assert 2.5 <= rec.duration_s <= 3.4

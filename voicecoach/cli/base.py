@@ -175,8 +175,8 @@ def _coach(settings, json_out, *, need_mic: bool):
         if settings.speak:  # the voice plays from its own process: loading models here cannot make it stutter
             audio.start_player(settings.output_device)
         audio.check_devices(need_input=need_mic, need_output=settings.speak, input_device=settings.input_device, output_device=settings.output_device)
-        def play(samples, rate, blocking=True):
-            audio.play(samples, rate, device=settings.output_device, blocking=blocking)
+        def play(samples, rate, blocking=True, quick=False):
+            audio.play(samples, rate, device=settings.output_device, blocking=blocking, quick=quick)
     ui = ConsoleUI(json_mode=json_out)
     voice = None
     if need_mic:  # the microphone opens with the question: nothing said at its end is lost; barge-in

@@ -122,21 +122,22 @@ def check_devices(need_input: bool, need_output: bool, input_device=None, output
                                step=Step("no_device", {"speaker": True}))
 
 
-def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True) -> None:
+def play(samples: np.ndarray, rate: int, device=None, blocking: bool = True, quick: bool = False) -> None:
     """Play (by default until done); Ctrl-C stops the sound and propagates.
     With ``blocking=False`` it returns at once: ``wait_playback()`` or
     ``stop_playback()`` later. Through the player process once
-    ``start_player`` ran, else in this process."""
+    ``start_player`` ran, else in this process. ``quick``: a shallow buffer,
+    for a sound that must start soon (the first words after an answer)."""
     if current_player() is not None:
         try:
-            current_player().play(samples, rate, blocking=blocking)
+            current_player().play(samples, rate, blocking=blocking, quick=quick)
         except KeyboardInterrupt:
             current_player().stop()
             raise
         return
     sd = _sd()
     try:
-        sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device), latency="high")
+        sd.play(np.asarray(samples, dtype=np.float32), rate, device=_device(device), latency=0.1 if quick else "high")
         if blocking:
             sd.wait()
     except KeyboardInterrupt:
@@ -260,6 +261,7 @@ def record(
     sync_every: int = 16,
     on_end: Callable[[], None] | None = None,
     resume_s: float = 0.0,
+    on_resume: Callable[[], None] | None = None,
 ) -> Recording:
     """Record 16 kHz mono from the microphone to ``path`` until the endpointer
     says the answer is over, ``should_stop`` returns a reason, the time limit
@@ -279,7 +281,8 @@ def record(
     ``on_end`` runs the moment the endpointer decides the answer is over (the
     end tone). When the end-of-turn model decided it, the microphone keeps
     listening for ``resume_s`` more: if the candidate speaks again (a pause
-    that only sounded final), the answer goes on as if it had not ended."""
+    that only sounded final), the answer goes on as if it had not ended, and
+    ``on_resume`` runs (the interviewer, who began to speak, stops)."""
     sd = _sd() if mic is None else None  # a microphone given (a browser's) needs no PortAudio
     port_error = sd.PortAudioError if sd is not None else ()
     writer = WavWriter(path, SAMPLE_RATE, sync_every=sync_every)
@@ -324,6 +327,8 @@ def record(
                             endpointer.end_reason = endpointer.decided_at = None
                             endpointer.hold_checks = False
                             endpointer.resumed += 1
+                            if on_resume:
+                                on_resume()
                     level = 20 * np.log10(float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2))) + 1e-9)
                 else:
                     level = -120.0

@@ -74,6 +74,7 @@ def speak_and_listen(
     policy: BargeIn,
     threshold: float = 0.5,
     on_started: Callable[[], None] | None = None,
+    quick: bool = False,
 ) -> Heard:
     """Play ``samples`` and watch the microphone until the sound ends (or the
     candidate speaks over it and ``policy`` allows barge-in). Returns the
@@ -83,7 +84,10 @@ def speak_and_listen(
     lead = loud[0] / rate if len(loud) else 0.0  # the interviewer's first sound, into the samples
     started = time.monotonic()
     duration = len(samples) / rate
-    play(samples, rate, blocking=False)
+    if quick:  # a shallow buffer (engines/player.py), asked for only where it matters
+        play(samples, rate, blocking=False, quick=True)
+    else:
+        play(samples, rate, blocking=False)
     if on_started is not None:  # work that must not delay the first sound starts now
         on_started()
     run = 0  # consecutive speech frames
@@ -187,7 +191,8 @@ class Voice:
     warn: Callable[[str], None] = lambda message: None
     carry: tuple[Mic, list[np.ndarray]] | None = None
 
-    def speak(self, samples: np.ndarray, rate: int, mic: Mic | None = None, on_started: Callable[[], None] | None = None) -> Heard:
+    def speak(self, samples: np.ndarray, rate: int, mic: Mic | None = None, on_started: Callable[[], None] | None = None,
+              quick: bool = False) -> Heard:
         """Play with the microphone open (``mic``, or one opened here: kept
         open as the carry if the candidate spoke over it, else closed).
         ``on_started`` runs once the sound has been handed to the speaker
@@ -205,7 +210,7 @@ class Voice:
                 on_started()
 
         try:
-            heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop, mic, late, self.policy, on_started=started)
+            heard = speak_and_listen(samples, rate, self.play, self.playing, self.stop, mic, late, self.policy, on_started=started, quick=quick)
         except BaseException:
             if own:
                 mic.close()

@@ -29,7 +29,10 @@ LATENCY = 0.25  # a deep buffer: this process may wait that long for a CPU core 
 # first sound comes 0.10 s after it is asked for instead of 0.24 s (on the
 # virtual PulseAudio), and a late callback could only shorten a beep, not put
 # a gap in a sentence. 0.04-0.08 s lost all or most of the beep now and then
-# (tests/test_duplex.py).
+# (tests/test_duplex.py). A sound sent with "quick" (the first words after
+# an answer, which must come soon) plays with it too: this process only plays,
+# so a CPU busy transcribing makes it wait a few milliseconds, not 0.1 s
+# (bench/turn_e2e.py measures the gaps).
 CUE_S, CUE_LATENCY = 0.5, 0.1
 out = sys.stdout
 lock = threading.Lock()
@@ -92,10 +95,11 @@ while True:
     cmd = line.split()
     if cmd[0] == b"PLAY":
         n, rate, size = int(cmd[1]), int(cmd[2]), int(cmd[3])
+        quick = cmd[4:5] == [b"quick"]  # asked for: the first words after an answer
         sound = inp.read(size)
         stop()
         try:
-            start(n, rate, sound, CUE_LATENCY if size < 4 * CUE_S * rate else LATENCY)
+            start(n, rate, sound, CUE_LATENCY if quick or size < 4 * CUE_S * rate else LATENCY)
         except Exception as exc:
             state["n"] = None
             say("ERROR %d %s" % (n, str(exc).replace(chr(10), " ")))
@@ -148,7 +152,9 @@ class Player:
             self._cond.wait_for(lambda: self._ready or self.error is not None, timeout)
             return self._ready and self.error is None
 
-    def play(self, samples: np.ndarray, rate: int, blocking: bool = True) -> None:
+    def play(self, samples: np.ndarray, rate: int, blocking: bool = True, quick: bool = False) -> None:
+        """``quick``: a shallow buffer (see CUE_LATENCY), for a sound whose
+        first moment matters more than a margin against a late callback."""
         if not self.wait_ready():
             raise AudioDeviceError(f"cannot play audio: {self.error or 'the playback process did not start'}",
                                    hint="Check the speaker.", step=Step("no_speak"))
@@ -158,7 +164,7 @@ class Player:
             self._playing = n = self._n
             self.error = None
         try:
-            self._proc.stdin.write(f"PLAY {n} {int(rate)} {len(data)}\n".encode() + data)
+            self._proc.stdin.write(f"PLAY {n} {int(rate)} {len(data)}{' quick' if quick else ''}\n".encode() + data)
         except (BrokenPipeError, OSError) as exc:
             raise AudioDeviceError(f"cannot play audio: {exc}", hint="Check the speaker.", step=Step("no_speak")) from exc
         if blocking:

@@ -126,7 +126,8 @@ class BrowserSpeaker:
         self._deadline = 0.0
         self.gone = False
 
-    def play(self, samples: np.ndarray, rate: int, blocking: bool = True) -> None:
+    def play(self, samples: np.ndarray, rate: int, blocking: bool = True, quick: bool = False) -> None:
+        """``quick`` is for the local player's buffer: the page plays at once anyway."""
         if self.gone:
             return
         clip_id = self.clips.add(wav_bytes(samples, rate))
