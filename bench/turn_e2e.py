@@ -11,9 +11,12 @@ into the question (mode barge). Prints per run and as medians:
   played, next to the largest gap the synthesizer put there; mic open delay
   (the answer's first sound vs the start of the saved WAV: how much of the
   answer's beginning is missing, <= 0 = nothing lost); end of the answer ->
-  end tone (the first sound after the answer) and -> spoken feedback, with
-  where the time goes (answer end -> end decided -> the tone heard; the
-  feedback asked for -> heard);
+  the first sound after it (the opener, "Thanks, 1 minute 20: a good
+  length.", or the end tone where the opener cannot play), with where the
+  time goes (answer end -> end decided -> that sound heard); the opener's
+  largest gap as played next to the synthesizer's; end of the answer -> the
+  scored summary's first sound (asked for -> heard) and the silence between
+  the opener's end and the summary;
   why the recording stopped; WER of the transcript.
 Without --pulse-rt it starts a private PulseAudio (tests/virtual.pa)."""
 
@@ -113,21 +116,21 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
         raise RuntimeError(err)
     result = json.loads(out.splitlines()[-1])
     loud, t0 = watch.sound_frames()
+    lost_s = watch.lost_s()  # > ~0.05: the monitor dropped audio; this run's sound timings are off
     times = t0 + np.arange(len(loud)) * FRAME_S
     played, _ = watch.audio()
     i0 = int((first - t0) * SR)
     q_played = trim(played[i0 : i0 + len(q) + int(0.05 * SR)])
     after = np.flatnonzero(loud & (times > answer_end))
-    tone_at = times[after[0]] if len(after) else float("nan")
-    # spoken feedback: the first sound at least 0.3 s after the end tone
-    later = np.flatnonzero(loud & (times > tone_at + 0.35)) if len(after) else []
-    feedback_at = times[later[0]] if len(later) else float("nan")
+    tone_at = times[after[0]] if len(after) else float("nan")  # the first sound after the answer: the opener or the tone
     saved, _ = sf.read(result["audio_path"], dtype="float32")
     if KEEP is not None:  # the saved answers, to replay their transcription
         import shutil
 
         KEEP.mkdir(parents=True, exist_ok=True)
         shutil.copy(result["audio_path"], KEEP / Path(result["audio_path"]).name)
+        # and what the speaker played from the answer's start (an opener the answer went on over, the opener, the summary)
+        sf.write(str(KEEP / f"speaker-{Path(result['audio_path']).stem}.wav"), played[max(0, int((started - t0) * SR)):], SR)
     # how much of the answer's start is missing from the saved WAV: align the
     # answer (as played into the mic) against the start of the saved audio
     lost = _missing_start(answer, saved)
@@ -136,17 +139,36 @@ def run_once(env: dict, tmp: Path, mode: str, offset: float, extra: list[str], t
     # the coach's marks on this clock (time.monotonic() is system-wide)
     decided = t["t0"] + t["decided"] if t.get("t0") and t.get("decided") is not None else float("nan")
     spoke = t["t0"] + t["speaking_started"] if t.get("t0") and t.get("speaking_started") is not None else float("nan")
+    # the scored summary: the first sound after it was asked for
+    later = np.flatnonzero(loud & (times > spoke)) if spoke == spoke else []
+    feedback_at = times[later[0]] if len(later) else float("nan")
+    opener_gap = synth_gap = opener_to_summary = opener_heard = said_s = None
+    if t.get("opener_text") and len(after):
+        said = question_audio(t["opener_text"])  # as synthesized, silence trimmed
+        i1 = int((tone_at - t0) * SR)
+        opener_gap = round(max(gaps(trim(played[i1 : i1 + len(said) + int(0.05 * SR)])), default=0.0), 3)
+        synth_gap = round(max(gaps(said), default=0.0), 3)
+        said_s = round(len(said) / SR, 3)
+        heard = np.flatnonzero(loud & (times > tone_at) & (times < feedback_at))
+        opener_to_summary = round(feedback_at - times[heard[-1]] - FRAME_S, 3) if len(heard) else None
+        opener_heard = round(times[heard[-1]] + FRAME_S - tone_at, 3) if len(heard) else None
     during = np.flatnonzero(loud & (times > started + 0.8) & (times < min(answer_end, started + 5)))
     return {
+        "monitor_lost_s": lost_s,
         "launch_to_question": round(first - launched, 3),
         "question_max_gap": round(max(gaps(q_played), default=0.0), 3),
         "synth_max_gap": round(max(gaps(q), default=0.0), 3),
         "answer_start_lost_s": round(lost, 3),
-        "end_to_tone": round(tone_at - answer_end, 3),
-        "end_to_feedback": round(feedback_at - answer_end, 3),
-        "end_to_decided": round(decided - answer_end, 3),  # the end of turn decided (the tone is asked for then)
-        "decided_to_tone": round(tone_at - decided, 3),  # asking for the tone -> its first sound
-        "speak_to_feedback": round(feedback_at - spoke, 3),  # asking for the feedback's sound -> its first sound
+        "first_after_end": "opener" if t.get("opener_text") else "tone",
+        "opener": t.get("opener_text"),
+        "end_to_tone": round(tone_at - answer_end, 3),  # the first sound after the answer (opener or tone)
+        "end_to_feedback": round(feedback_at - answer_end, 3),  # the scored summary
+        "end_to_decided": round(decided - answer_end, 3),  # the end of turn decided (the opener or tone is asked for then)
+        "decided_to_tone": round(tone_at - decided, 3),  # asking for the opener or tone -> its first sound
+        "speak_to_feedback": round(feedback_at - spoke, 3),  # asking for the summary's sound -> its first sound
+        "opener_max_gap": opener_gap, "opener_synth_max_gap": synth_gap,  # the opener as played vs as synthesized
+        "opener_to_summary_s": opener_to_summary,  # silence between the opener's last sound and the summary
+        "opener_heard_s": opener_heard, "opener_synth_s": said_s,  # the opener's first to last sound, as heard vs as synthesized (none cut off)
         "interviewer_sound_after_barge_s": round(len(during) * FRAME_S, 2) if mode == "barge" else None,
         "stop_reason": result["stop_reason"],
         "wer": round(wer(text, result["transcript"]["text"]), 3),
@@ -215,7 +237,7 @@ def main() -> None:
         if not a.pulse_rt:
             subprocess.run(["pulseaudio", "--kill"], env={**os.environ, "XDG_RUNTIME_DIR": str(tmp / "rt"), "HOME": str(tmp / "rt")}, capture_output=True)
     for key in ("launch_to_question", "question_max_gap", "answer_start_lost_s", "end_to_decided", "decided_to_tone", "end_to_tone",
-                "speak_to_feedback", "end_to_feedback", "wer"):
+                "opener_max_gap", "opener_to_summary_s", "speak_to_feedback", "end_to_feedback", "wer"):
         vals = [r[key] for r in rows if r[key] is not None and r[key] == r[key]]
         if vals:
             print(f"{key:22s} median {statistics.median(vals):6.3f}  min {min(vals):6.3f}  max {max(vals):6.3f}")

@@ -63,6 +63,16 @@ class SpeakerWatch:
             a = np.concatenate(self._chunks)
             return a, self._times[-1] - len(a) / SR
 
+    def lost_s(self) -> float:
+        """How much audio the monitor delivered less than the time it ran
+        (parec drops blocks when it falls behind: the timeline after a drop
+        is then early, and the sounds in it shortened)."""
+        with self._lock:
+            if len(self._times) < 2:
+                return 0.0
+            got = sum(len(c) for c in self._chunks[1:]) / SR
+            return round((self._times[-1] - self._times[0]) - got, 3)
+
     def sound_frames(self) -> tuple[np.ndarray, float]:
         """Per 10 ms frame: whether it holds sound; and the time of frame 0."""
         a, t0 = self.audio()

@@ -62,9 +62,16 @@ def build(verdicts: Verdicts, delivery: Delivery | None, baseline: list[Delivery
     return Feedback(fixes=fixes[:3], spoken=spoken_summary(verdicts, fixes[:3]))
 
 
+def _spoken_clock(seconds: float) -> str:
+    """1:40 read out: "1 minute 40 seconds" (not "1 minutes")."""
+    m, s = divmod(int(round(seconds)), 60)
+    parts = ([f"{m} minute" + ("s" if m != 1 else "")] if m else []) + ([f"{s} second" + ("s" if s != 1 else "")] if s or not m else [])
+    return " ".join(parts)
+
+
 def _speakable(text: str) -> str:
     text = re.sub(r"(\d+(?:\.\d+)?) s\b", r"\1 seconds", text)
-    text = re.sub(r"(\d+):(\d\d)", lambda m: f"{int(m.group(1))} minutes {int(m.group(2))} seconds" if int(m.group(1)) else f"{int(m.group(2))} seconds", text)
+    text = re.sub(r"(\d+):(\d\d)", lambda m: _spoken_clock(int(m.group(1)) * 60 + int(m.group(2))), text)
     text = text.replace('"', "").replace("%", " percent")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -79,6 +86,30 @@ def spoken_summary(verdicts: Verdicts, fixes: list[str]) -> str:
         ordinals = ["First", "Second", "Third"]
         body = f"{len(fixes)} things to work on. " + " ".join(f"{ordinals[i]}, {_after_comma(f)}" for i, f in enumerate(fixes))
     return _speakable(f"{opening} {body}")
+
+
+# The opener's verdict on the length only this far inside or outside the
+# target range: the voice activity detector's span (what the opener hears) and
+# the words' span (what the report measures) differ by a few tenths.
+OPENER_MARGIN_S = 3.0
+
+
+def opener(answer_s: float, target_s: tuple[int, int]) -> str:
+    """The first words after an answer, spoken the moment its end is decided,
+    before the end of it is transcribed: its length, the one measure that
+    needs no words (``answer_s``: first to last speech, by the voice activity
+    detector), and whether that suits the question. The scored summary
+    follows."""
+    lo, hi = target_s
+    m, s = divmod(int(round(answer_s)), 60)
+    said = "Thanks, " + (f"{m} minute{'s' if m != 1 else ''}" + (f" {s}" if s else "") if m else f"{s} seconds")
+    if lo + OPENER_MARGIN_S <= answer_s <= hi - OPENER_MARGIN_S:
+        return f"{said}: a good length."
+    if answer_s < lo - OPENER_MARGIN_S:
+        return f"{said}: on the short side."
+    if answer_s > hi + OPENER_MARGIN_S:
+        return f"{said}: on the long side."
+    return f"{said}."
 
 
 def _after_comma(sentence: str) -> str:

@@ -33,6 +33,10 @@ COVERED_FOR_FAST_END = 0.6
 # end tone has sounded; the tail is being transcribed meanwhile): speech in it
 # means the pause only sounded final, and the answer goes on.
 RESUME_S = 1.5
+# From asking for the opener to its first sound (the player's shallow buffer,
+# 0.1 s, and a margin): its last sound has been heard this long after its
+# length; the next sound may replace it then.
+OPENER_LEAD_S = 0.25
 
 
 @dataclass
@@ -52,7 +56,11 @@ class Coach:
     # The answer transcribed so far, at each pause while it is spoken (a live
     # transcript in the web page); called from a background thread.
     on_partial: Callable[[Transcript], None] | None = None
-    _toned: bool = field(default=False, repr=False)  # the end tone of this answer has sounded
+    _toned: bool = field(default=False, repr=False)  # the end tone (or the opener) of this answer has sounded
+    _card: Card | None = field(default=None, repr=False)  # the card being answered
+    opener: str = ""  # the opener playing after the last answer (feedback.opener), until the next sound
+    opener_said: str = ""  # the last answer's opener (for the timings file)
+    _opener_until: float = field(default=0.0, repr=False)  # when its last sound will have been heard (monotonic)
     stt_jobs: list = field(default_factory=list, repr=False)  # the last answer's transcriptions (StreamingTranscriber.jobs_log)
 
     def mark(self, name: str) -> None:
@@ -68,10 +76,13 @@ class Coach:
         from voicecoach.engines.tts import speakable
 
         samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
+        after_opener = self._let_opener_finish()
         if mark:
             self.mark(mark)
         if self.voice is None:
             self.play(samples, rate)
+        elif after_opener:  # straight on from the opener: its shallow buffer too
+            self.voice.speak(samples, rate, quick=True)
         else:
             self.voice.speak(samples, rate)
 
@@ -90,6 +101,7 @@ class Coach:
         samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
         beep = tone(880, rate=rate)
         sound = np.concatenate([samples.astype(np.float32), np.zeros(int(0.1 * rate), np.float32), beep])
+        self._let_opener_finish()
         self.mark("question_start")
         heard = self.voice.speak(sound, rate, mic, on_started=self.engines.listening_prewarm)
         self.mark("question_end")
@@ -116,10 +128,60 @@ class Coach:
         # exit while a native library loads here (C++ "terminate called", SIGABRT)
         threading.Thread(target=run, name="judge-warm").start()
 
-    def _end_tone(self) -> None:
+    def _end_tone(self, listening: bool = True) -> None:
+        """The answer is over: the first words of the feedback (the opener:
+        its length, which needs no transcript) where the candidate can still
+        be told from the interviewer, else the end tone. ``listening``: the
+        microphone listens on (RESUME_S) and speech there resumes the answer;
+        with a loudspeaker the microphone would hear the opener, so only the
+        tone plays then."""
         self._toned = True
         self.mark("end_tone")
+        text = self._opener_text(listening)
+        if text:
+            from voicecoach.engines.tts import speakable
+
+            try:
+                samples, rate = self.engines.synthesizer.get().synthesize(speakable(text))
+                samples = _trim_end(samples, rate)  # its trailing silence would only hold up the summary
+                self.mark("opener")
+                self.play(samples, rate, blocking=False, quick=True)
+                self.opener = self.opener_said = text
+                self._opener_until = time.monotonic() + OPENER_LEAD_S + len(samples) / rate
+                return
+            except VoicecoachError:
+                pass  # the tone, and the summary says the rest
         self.cue(660, wait=False)
+
+    def _opener_text(self, listening: bool) -> str:
+        ep = getattr(self, "endpointer", None)
+        if not (self.settings.speak and self.play and self.voice is not None and ep is not None):
+            return ""
+        if ep.first_speech is None or ep.last_speech_end is None:
+            return ""
+        grace = listening and ep.end_reason == "turn" and self.engines.turn is not None
+        if grace and not self.voice.policy.active:  # (echo heard, or barge-in off)
+            return ""
+        return feedback_mod.opener(ep.last_speech_end - ep.first_speech, self._card.target_range_s)
+
+    def _opener_stop(self) -> None:
+        """The candidate went on after the end was decided: the opener stops."""
+        if self.opener and self.voice is not None:
+            self.voice.stop()
+        self.opener = ""
+
+    def _let_opener_finish(self) -> bool:
+        """The next sound waits for the opener (a new sound would cut it off),
+        until its last sound has been heard, not for the silence the player
+        pads a sound with (engines/player.py). True if an opener played."""
+        played = bool(self.opener and self.voice is not None)
+        if played:
+            while self.voice.playing() and time.monotonic() < self._opener_until:
+                time.sleep(0.02)
+            self.mark("opener_released")  # (a benchmark: the opener's wait is over)
+            self.timings["opener_until"] = self._opener_until
+        self.opener = ""
+        return played
 
     def cue(self, freq: float, wait: bool = True) -> None:
         if self.settings.speak and self.play:
@@ -166,8 +228,9 @@ class Coach:
         extra = {"mic": mic, "preroll": preroll or []} if mic is not None else {}
         # the end tone sounds the moment the end is decided; after an end by
         # the model, the microphone listens RESUME_S more: speech resumes the answer
-        extra.update(on_end=self._end_tone, resume_s=RESUME_S if turn is not None else 0.0)
+        extra.update(on_end=self._end_tone, resume_s=RESUME_S if turn is not None else 0.0, on_resume=self._opener_stop)
         self._toned = False
+        self._card, self.opener_said = card, ""
         try:
             with self.ui.listening() as on_tick:
                 self.mark("listening")
@@ -216,6 +279,7 @@ class Coach:
                     if rec.stop_reason != "repeat" or repeats == MAX_REPEATS:
                         break
                     stream.close()
+                    self._opener_stop()  # (a request heard after an end the model decided)
                     self.ui.info("Repeating the question.")
             except KeyboardInterrupt as exc:
                 partial = getattr(exc, "partial_recording", None)
@@ -233,7 +297,7 @@ class Coach:
                     mic.close()
             self.mark("recording_ended")
             if not self._toned:  # (stopped by a phrase, Enter or the time limit)
-                self.cue(660, wait=False)  # the end tone plays while the tail is transcribed
+                self._end_tone(listening=False)  # plays while the tail is transcribed
             if rec.stop_reason == "no_speech":
                 stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)
@@ -313,6 +377,8 @@ class Coach:
         if ep is not None:  # how the answer's end was found
             rel.update(end_reason=ep.end_reason, last_speech_s=ep.last_speech_end, audio_s=round(ep.samples_seen / 16000, 3), turn_log=ep.turn_log,
                        check_s=ep.check_s, fast_pauses=ep.fast_pauses, resumed=ep.resumed, decided=round(ep.decided_at - t0, 3) if ep.decided_at and t0 else None)
+        if self.opener_said:
+            rel["opener_text"] = self.opener_said
         jobs = self.stt_jobs
         if jobs and t0:  # each transcription while and after the answer: audio span, then submitted/started/plain/done
             rel["stt_jobs"] = [[a, b, *(None if x is None else round(x - t0, 3) for x in marks)] for a, b, *marks in jobs]
@@ -467,6 +533,12 @@ class Coach:
         else:
             raise NoSpeechError(f"attempt {attempt_id} has neither audio nor a transcript to score")
         return self.score(card, transcript, rec, attempt_id, row["answer_source"])
+
+
+def _trim_end(samples: np.ndarray, rate: int, keep_s: float = 0.05) -> np.ndarray:
+    """A sound without its trailing silence (``keep_s`` of it kept)."""
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    return samples[: loud[-1] + 1 + int(keep_s * rate)] if len(loud) else samples
 
 
 def _load(path: str) -> np.ndarray | None:
