@@ -1,12 +1,16 @@
 """Streamed vs whole-file transcription quality, on several answers.
 
     python bench/streaming.py [--answers 4] [--seconds 70] [--pauses 0.3,1.2]
+                              [--long-tail] [--show]
 
 Each answer is real human speech (Debian's asterisk prompts, with their
 reference texts) joined with short pauses. It is fed through the same path
 the microphone takes (Silero endpointer + StreamingTranscriber, in 0.1 s
 blocks, faster than real time), then the same audio is transcribed whole.
-Prints WER both ways per answer and pooled, and how many chunks were cut."""
+Prints WER both ways per answer and pooled, and how many chunks were cut.
+--long-tail: the answer's last piece encoded in Whisper's full 30 s window,
+as every other piece (by default it is encoded at its length, for speed:
+stt.short_frames). --show: each answer's word errors, streamed and whole."""
 
 from __future__ import annotations
 
@@ -31,8 +35,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=70.0)
     ap.add_argument("--pauses", type=lambda x: tuple(float(v) for v in x.split(",")), default=(0.3, 1.2),
                     help="pauses between prompts, low,high (s)")
+    ap.add_argument("--long-tail", action="store_true", help="encode the last piece in the full 30 s window")
+    ap.add_argument("--show", action="store_true", help="print each answer's word errors")
     args = ap.parse_args()
     stt = FasterWhisperTranscriber(keep_fillers=True)
+    if args.long_tail:
+        stt.short_encoder = False
     refs, streamed, whole = [], [], []
     t0 = time.perf_counter()
     for n, (audio, ref) in enumerate(spoken_answers(args.answers, args.seconds, pauses=args.pauses), 1):
@@ -43,8 +51,32 @@ def main() -> None:
         streamed.append(s_text)
         whole.append(w_text)
         print(f"answer {n}: {len(audio) / SR:.0f} s, {chunks} chunks: WER streamed {wer(ref, s_text):.1%}, whole file {wer(ref, w_text):.1%}")
+        if args.show:
+            print(f"  streamed: {errors(ref, s_text)}\n  whole:    {errors(ref, w_text)}")
     print(f"pooled over {len(refs)} answers: WER streamed {wer(' '.join(refs), ' '.join(streamed)):.1%}, "
           f"whole file {wer(' '.join(refs), ' '.join(whole)):.1%}  ({time.perf_counter() - t0:.0f} s)")
+
+
+def errors(ref: str, hyp: str) -> str:
+    """The words that differ: [reference -> heard], [-missing], [+extra]."""
+    import difflib
+    import re
+
+    digits = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}  # as wer() counts
+
+    def norm(x: str) -> list[str]:
+        return [digits.get(w, w) for w in re.findall(r"[a-z0-9']+", x.lower().replace("-", " "))]
+
+    r, h = norm(ref), norm(hyp)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=r, b=h, autojunk=False).get_opcodes():
+        if op == "replace":
+            out.append(f"[{' '.join(r[i1:i2])} -> {' '.join(h[j1:j2])}]")
+        elif op == "delete":
+            out.append(f"[-{' '.join(r[i1:i2])}]")
+        elif op == "insert":
+            out.append(f"[+{' '.join(h[j1:j2])}]")
+    return " ".join(out) or "(none)"
 
 
 if __name__ == "__main__":
