@@ -50,7 +50,8 @@ def main() -> None:
         refs.append(ref)
         streamed.append(s_text)
         whole.append(w_text)
-        print(f"answer {n}: {len(audio) / SR:.0f} s, {chunks} chunks: WER streamed {wer(ref, s_text):.1%}, whole file {wer(ref, w_text):.1%}")
+        cut = f" (the answer ended at {streamed_t.duration_s:.1f} s: a silence as long as the end bound)" if streamed_t.duration_s < len(audio) / SR - 3.0 else ""  # (each answer ends with 2.5 s of silence)
+        print(f"answer {n}: {len(audio) / SR:.0f} s, {chunks} chunks: WER streamed {wer(ref, s_text):.1%}, whole file {wer(ref, w_text):.1%}{cut}")
         if args.show:
             print(f"  streamed: {errors(ref, s_text)}\n  whole:    {errors(ref, w_text)}")
     print(f"pooled over {len(refs)} answers: WER streamed {wer(' '.join(refs), ' '.join(streamed)):.1%}, "

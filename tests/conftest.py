@@ -197,13 +197,18 @@ def pulse(tmp_path_factory):
     subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
 
 
-def stream_like_the_microphone(audio, transcriber, end_silence_s: float = 2.5):
+def stream_like_the_microphone(audio, transcriber, end_silence_s: float | None = None):
     """Feed 16 kHz audio through the path the microphone takes (Silero
     endpointer + StreamingTranscriber, 0.1 s blocks, faster than real time).
-    Returns (Transcript, chunks cut)."""
+    Returns (Transcript, chunks cut). ``end_silence_s``: the silence that
+    ends the answer, the app's default unless given (the Transcript's
+    duration_s says how much of ``audio`` was fed before it ended)."""
+    from voicecoach.config import Settings
     from voicecoach.engines.streaming import StreamingTranscriber
     from voicecoach.engines.vad import Endpointer, SileroVAD
 
+    if end_silence_s is None:
+        end_silence_s = Settings.model_fields["end_silence_s"].default
     ep = Endpointer(SileroVAD(), end_silence_s=end_silence_s)
     st = StreamingTranscriber(lambda: transcriber)
     feed_like_the_microphone(audio, ep, st)
