@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import stream_like_the_microphone, wer  # noqa: E402
+from tests.conftest import stream_like_the_microphone, wer, wer_words  # noqa: E402
 from tests.test_speech import spoken_answers  # noqa: E402
 from voicecoach.engines.stt import FasterWhisperTranscriber  # noqa: E402
 
@@ -61,14 +61,8 @@ def main() -> None:
 def errors(ref: str, hyp: str) -> str:
     """The words that differ: [reference -> heard], [-missing], [+extra]."""
     import difflib
-    import re
 
-    digits = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}  # as wer() counts
-
-    def norm(x: str) -> list[str]:
-        return [digits.get(w, w) for w in re.findall(r"[a-z0-9']+", x.lower().replace("-", " "))]
-
-    r, h = norm(ref), norm(hyp)
+    r, h = wer_words(ref), wer_words(hyp)
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=r, b=h, autojunk=False).get_opcodes():
         if op == "replace":

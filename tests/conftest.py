@@ -102,17 +102,19 @@ def espeak_wav(text: str, path: Path, rate_wpm: int = 160, voice: str = "en-us",
     return path
 
 
-def wer(ref: str, hyp: str) -> float:
+# "press 1" and "press one" are the same words: Whisper writes either
+_DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+
+
+def wer_words(s: str) -> list[str]:
+    """The words ``wer`` compares: lower case, no punctuation, numbers as digits."""
     import re
 
-    # "press 1" and "press one" are the same words: Whisper writes either
-    digits = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+    return [_DIGITS.get(w, w) for w in re.findall(r"[a-z0-9']+", s.lower().replace("-", " "))]
 
-    def norm(s: str) -> list[str]:
-        s = s.lower().replace("-", " ")
-        return [digits.get(w, w) for w in re.findall(r"[a-z0-9']+", s)]
 
-    r, h = norm(ref), norm(hyp)
+def wer(ref: str, hyp: str) -> float:
+    r, h = wer_words(ref), wer_words(hyp)
     d = list(range(len(h) + 1))
     for i in range(1, len(r) + 1):
         prev, d[0] = d[0], i

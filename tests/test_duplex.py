@@ -19,7 +19,7 @@ class FakeSpeaker:
         self.until = 0.0
         self.stopped_at = None
 
-    def play(self, samples, rate, blocking=True):
+    def play(self, samples, rate, blocking=True, quick=False):
         self.until = time.monotonic() + len(samples) / rate
 
     def playing(self) -> bool:
@@ -114,7 +114,7 @@ def test_work_after_the_first_sound_starts_only_once_the_sound_is_playing():
 
     play = spk.play
 
-    def logged_play(samples, rate, blocking=True):
+    def logged_play(samples, rate, blocking=True, quick=False):
         order.append("play")
         play(samples, rate, blocking)
 
@@ -160,6 +160,29 @@ def _in_a_player_process(env: dict, body: str) -> str:
     return out.stdout
 
 
+def _sounds_heard(pulse: dict, body: str) -> list[float]:
+    """Run ``body`` in a player process (``_in_a_player_process``) while the
+    speaker's monitor listens; the lengths (s) of the stretches of sound it heard."""
+    from tests.realtime import FRAME_S, SpeakerWatch
+
+    watch = SpeakerWatch(pulse)
+    try:
+        watch.settle()
+        _in_a_player_process(pulse, body)
+        time.sleep(0.3)
+        loud, _ = watch.sound_frames()
+    finally:
+        watch.close()
+    runs, n = [], 0
+    for x in [*loud, False]:
+        if x:
+            n += 1
+        elif n:
+            runs.append(n * FRAME_S)
+            n = 0
+    return runs
+
+
 def test_player_process_plays_the_whole_sound_to_the_device(alsa_file_device, tmp_path):
     """The interviewer's voice through the playback process, on a daemonless
     ALSA file device: every sample arrives, the process reports the end."""
@@ -186,36 +209,12 @@ def test_the_end_tone_plays_whole_through_pulseaudio(pulse):
     PulseAudio, whose ALSA plugin may drop a new stream's first buffer and
     end it before the last one has drained, the beep still arrives whole,
     and so does a long sound after it."""
-    from tests.realtime import SpeakerWatch
-
-    watch = SpeakerWatch(pulse)
-    try:
-        watch.settle()
-        _in_a_player_process(pulse, "audio.play(audio.tone(660), 22050)\n"
-                                    "import time; time.sleep(0.5)\n"
-                                    "t = np.arange(22050) / 22050\n"
-                                    "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)\n")
-        time.sleep(0.3)
-        loud, _ = watch.sound_frames()
-    finally:
-        watch.close()
-    runs = _runs(loud)
+    runs = _sounds_heard(pulse, "audio.play(audio.tone(660), 22050)\n"
+                                "import time; time.sleep(0.5)\n"
+                                "t = np.arange(22050) / 22050\n"
+                                "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)\n")
     assert len(runs) == 2, runs
     assert 0.11 <= runs[0] <= 0.2 and 0.95 <= runs[1] <= 1.1, runs  # a 0.15 s beep (soft edges), then 1 s
-
-
-def _runs(loud) -> list[float]:
-    """The lengths (s) of the stretches of sound in a monitor's frames."""
-    from tests.realtime import FRAME_S
-
-    runs, n = [], 0
-    for x in [*loud, False]:
-        if x:
-            n += 1
-        elif n:
-            runs.append(n * FRAME_S)
-            n = 0
-    return runs
 
 
 @pytest.mark.pulse
@@ -224,20 +223,10 @@ def test_a_quick_sound_plays_without_a_gap_while_both_cores_are_busy(pulse):
     buffer ("quick") while Whisper transcribes the tail on both cores: the
     player process still keeps it fed (two busy processes stand in for
     Whisper here)."""
-    from tests.realtime import SpeakerWatch
-
-    watch = SpeakerWatch(pulse)
-    try:
-        watch.settle()
-        _in_a_player_process(pulse, "import subprocess, sys, time\n"
-                                    "burn = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(2)]\n"
-                                    "time.sleep(0.3)\n"
-                                    "t = np.arange(2 * 22050) / 22050\n"
-                                    "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050, quick=True)\n"
-                                    "[b.kill() for b in burn]\n")
-        time.sleep(0.3)
-        loud, _ = watch.sound_frames()
-    finally:
-        watch.close()
-    runs = _runs(loud)
+    runs = _sounds_heard(pulse, "import subprocess, sys, time\n"
+                                "burn = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(2)]\n"
+                                "time.sleep(0.3)\n"
+                                "t = np.arange(2 * 22050) / 22050\n"
+                                "audio.play((0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050, quick=True)\n"
+                                "[b.kill() for b in burn]\n")
     assert len(runs) == 1 and 1.95 <= runs[0] <= 2.1, runs  # 2 s of sine, in one piece

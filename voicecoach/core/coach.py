@@ -45,7 +45,7 @@ class Coach:
     engines: Engines
     store: Store
     ui: UI
-    play: Callable[..., None] | None = None  # audio output: play(samples, rate, blocking=True)
+    play: Callable[..., None] | None = None  # audio output: play(samples, rate, blocking=True, quick=False)
     record: Callable[..., Recording] | None = None  # microphone input
     stop_checks: list[Callable[[], str | None]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # monotonic marks of the last attempt
@@ -57,7 +57,6 @@ class Coach:
     # transcript in the web page); called from a background thread.
     on_partial: Callable[[Transcript], None] | None = None
     _toned: bool = field(default=False, repr=False)  # the end tone (or the opener) of this answer has sounded
-    _card: Card | None = field(default=None, repr=False)  # the card being answered
     opener: str = ""  # the opener playing after the last answer (feedback.opener), until the next sound
     opener_said: str = ""  # the last answer's opener (for the timings file)
     _opener_until: float = field(default=0.0, repr=False)  # when its last sound will have been heard (monotonic)
@@ -81,10 +80,8 @@ class Coach:
             self.mark(mark)
         if self.voice is None:
             self.play(samples, rate)
-        elif after_opener:  # straight on from the opener: its shallow buffer too
-            self.voice.speak(samples, rate, quick=True)
-        else:
-            self.voice.speak(samples, rate)
+        else:  # straight on from an opener: its shallow buffer too
+            self.voice.speak(samples, rate, quick=after_opener)
 
     def release(self) -> None:
         if self.voice is not None:
@@ -128,7 +125,7 @@ class Coach:
         # exit while a native library loads here (C++ "terminate called", SIGABRT)
         threading.Thread(target=run, name="judge-warm").start()
 
-    def _end_tone(self, listening: bool = True) -> None:
+    def _end_tone(self, card: Card, listening: bool = True) -> None:
         """The answer is over: the first words of the feedback (the opener:
         its length, which needs no transcript) where the candidate can still
         be told from the interviewer, else the end tone. ``listening``: the
@@ -137,7 +134,7 @@ class Coach:
         tone plays then."""
         self._toned = True
         self.mark("end_tone")
-        text = self._opener_text(listening)
+        text = self._opener_text(card, listening)
         if text:
             from voicecoach.engines.tts import speakable
 
@@ -153,7 +150,7 @@ class Coach:
                 pass  # the tone, and the summary says the rest
         self.cue(660, wait=False)
 
-    def _opener_text(self, listening: bool) -> str:
+    def _opener_text(self, card: Card, listening: bool) -> str:
         ep = getattr(self, "endpointer", None)
         if not (self.settings.speak and self.play and self.voice is not None and ep is not None):
             return ""
@@ -162,7 +159,7 @@ class Coach:
         grace = listening and ep.end_reason == "turn" and self.engines.turn is not None
         if grace and not self.voice.policy.active:  # (echo heard, or barge-in off)
             return ""
-        return feedback_mod.opener(ep.last_speech_end - ep.first_speech, self._card.target_range_s)
+        return feedback_mod.opener(ep.last_speech_end - ep.first_speech, card.target_range_s)
 
     def _opener_stop(self) -> None:
         """The candidate went on after the end was decided: the opener stops."""
@@ -228,9 +225,8 @@ class Coach:
         extra = {"mic": mic, "preroll": preroll or []} if mic is not None else {}
         # the end tone sounds the moment the end is decided; after an end by
         # the model, the microphone listens RESUME_S more: speech resumes the answer
-        extra.update(on_end=self._end_tone, resume_s=RESUME_S if turn is not None else 0.0, on_resume=self._opener_stop)
-        self._toned = False
-        self._card, self.opener_said = card, ""
+        extra.update(on_end=lambda: self._end_tone(card), resume_s=RESUME_S if turn is not None else 0.0, on_resume=self._opener_stop)
+        self._toned, self.opener_said = False, ""
         try:
             with self.ui.listening() as on_tick:
                 self.mark("listening")
@@ -297,7 +293,7 @@ class Coach:
                     mic.close()
             self.mark("recording_ended")
             if not self._toned:  # (stopped by a phrase, Enter or the time limit)
-                self._end_tone(listening=False)  # plays while the tail is transcribed
+                self._end_tone(card, listening=False)  # plays while the tail is transcribed
             if rec.stop_reason == "no_speech":
                 stream.close()
                 self.store.mark(attempt_id, "no_speech", rec.duration_s)

@@ -84,10 +84,7 @@ def speak_and_listen(
     lead = loud[0] / rate if len(loud) else 0.0  # the interviewer's first sound, into the samples
     started = time.monotonic()
     duration = len(samples) / rate
-    if quick:  # a shallow buffer (engines/player.py), asked for only where it matters
-        play(samples, rate, blocking=False, quick=True)
-    else:
-        play(samples, rate, blocking=False)
+    play(samples, rate, blocking=False, quick=quick)  # quick: a shallow buffer (engines/player.py)
     if on_started is not None:  # work that must not delay the first sound starts now
         on_started()
     run = 0  # consecutive speech frames
@@ -182,7 +179,7 @@ class Voice:
     coach speaks through it, and a barge-in leaves the microphone open, with
     what was heard, for whoever listens next (``take_carry``)."""
 
-    play: Callable[..., None]  # play(samples, rate, blocking=...)
+    play: Callable[..., None]  # play(samples, rate, blocking=..., quick=...)
     playing: Callable[[], bool]
     stop: Callable[[], None]
     open_mic: Callable[[], Mic]  # an open microphone (audio.Microphone)
